@@ -1,0 +1,96 @@
+#include "core/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace dsinfer {
+
+namespace {
+std::string sys_error() { return std::strerror(errno); }
+}  // namespace
+
+MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mode_(mode) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCode::kIo, cat("无法打开文件 ", path, ": ", sys_error()));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(ErrorCode::kIo, cat("不是可读的普通文件: ", path));
+  }
+  size_ = size_t(st.st_size);
+  if (size_ == 0) {
+    ::close(fd);
+    return;
+  }
+  if (mode_ == LoadMode::kMmap) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) throw Error(ErrorCode::kIo, cat("mmap 失败 ", path, ": ", sys_error()));
+    data_ = static_cast<uint8_t*>(p);
+    return;
+  }
+  // kRead：读入 64 字节对齐的匿名内存
+  data_ = static_cast<uint8_t*>(std::aligned_alloc(64, (size_ + 63) / 64 * 64));
+  if (!data_) {
+    ::close(fd);
+    throw Error(ErrorCode::kIo, cat("内存不足，无法读入 ", path));
+  }
+  size_t done = 0;
+  while (done < size_) {
+    const ssize_t r = ::read(fd, data_ + done, size_ - done);
+    if (r <= 0) {
+      const std::string err = r == 0 ? "文件被截断" : sys_error();
+      ::close(fd);
+      std::free(data_);
+      data_ = nullptr;
+      throw Error(ErrorCode::kIo, cat("读取失败 ", path, ": ", err));
+    }
+    done += size_t(r);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (!data_) return;
+  if (mode_ == LoadMode::kMmap) {
+    ::munmap(data_, size_);
+  } else {
+    std::free(data_);
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, cat("无法打开文件 ", path, ": ", sys_error()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(ErrorCode::kIo, cat("读取失败 ", path));
+  return ss.str();
+}
+
+void write_file(const std::string& path, const void* data, size_t size) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(ErrorCode::kIo, cat("无法写入文件 ", path, ": ", sys_error()));
+    out.write(static_cast<const char*>(data), std::streamsize(size));
+    if (!out) throw Error(ErrorCode::kIo, cat("写入失败 ", path));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorCode::kIo, cat("无法写入文件 ", path, ": ", sys_error()));
+  }
+}
+
+}  // namespace dsinfer
