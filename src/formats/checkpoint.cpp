@@ -1,0 +1,122 @@
+#include "formats/checkpoint.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/error.h"
+
+namespace dsinfer {
+
+using nlohmann::json;
+
+namespace {
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+}  // namespace
+
+Checkpoint::Checkpoint(const std::string& dir, LoadMode mode) : dir_(dir), mode_(mode) {
+  const std::string index_path = dir + "/model.safetensors.index.json";
+  if (file_exists(index_path)) {
+    json index;
+    try {
+      index = json::parse(read_text_file(index_path));
+    } catch (const json::parse_error& e) {
+      throw Error(ErrorCode::kFormat, cat(index_path, ": 不是合法的 JSON（", e.what(), "）"));
+    }
+    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
+      throw Error(ErrorCode::kFormat, cat(index_path, ": 缺少对象字段 \"weight_map\""));
+    std::set<std::string> shards;
+    for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
+      if (!it.value().is_string())
+        throw Error(ErrorCode::kFormat, cat(index_path, ": weight_map[\"", it.key(), "\"] 应为文件名字符串"));
+      const std::string shard = it.value().get<std::string>();
+      if (shard.empty() || shard.find('/') != std::string::npos || shard.find("..") != std::string::npos)
+        throw Error(ErrorCode::kFormat, cat(index_path, ": weight_map[\"", it.key(), "\"] 的文件名 '", shard, "' 非法"));
+      shards.insert(shard);
+    }
+    for (const auto& shard : shards) {
+      const std::string path = dir + "/" + shard;
+      if (!file_exists(path))
+        throw Error(ErrorCode::kIo, cat(index_path, " 引用的分片 ", path, " 不存在"));
+      add_file(path);
+    }
+    for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
+      auto found = tensors_.find(it.key());
+      const std::string shard_path = dir + "/" + it.value().get<std::string>();
+      if (found == tensors_.end() || *found->second->file != shard_path)
+        throw Error(ErrorCode::kFormat, cat(index_path, " 声明张量 ", it.key(), " 位于 ", shard_path,
+                                            "，但该文件中没有这个张量"));
+    }
+    return;
+  }
+  const std::string single = dir + "/model.safetensors";
+  if (!file_exists(single))
+    throw Error(ErrorCode::kIo, cat("目录 ", dir, " 中没有 model.safetensors 或 model.safetensors.index.json"));
+  add_file(single);
+}
+
+void Checkpoint::add_file(const std::string& file) {
+  files_.push_back(std::make_unique<SafetensorsFile>(file, mode_));
+  for (const auto& [name, info] : files_.back()->tensors()) {
+    auto [it, inserted] = tensors_.emplace(name, &info);
+    if (!inserted)
+      throw Error(ErrorCode::kFormat,
+                  cat("张量 ", name, " 同时出现在 ", *it->second->file, " 与 ", file, " 中"));
+  }
+}
+
+const TensorInfo& Checkpoint::tensor(const std::string& name) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) throw Error(ErrorCode::kFormat, cat("模型 ", dir_, " 缺少张量 ", name));
+  return *it->second;
+}
+
+Weight Checkpoint::weight(const std::string& name, int64_t rows, int64_t cols) const {
+  const TensorInfo& t = tensor(name);
+  if (t.shape != std::vector<int64_t>{rows, cols})
+    throw Error(ErrorCode::kFormat, cat("张量 ", name, " 形状不符：期望 ", shape_str({rows, cols}), "，实际 ",
+                                        shape_str(t.shape), "（文件 ", *t.file, "）"));
+  Weight w;
+  w.dtype = t.dtype;
+  w.rows = rows;
+  w.cols = cols;
+  w.data = t.data;
+  if (t.dtype == DType::kF8E4M3) {
+    const std::string sname = name + "_scale_inv";
+    auto it = tensors_.find(sname);
+    if (it == tensors_.end())
+      throw Error(ErrorCode::kFormat, cat("FP8 张量 ", name, " 缺少分块缩放因子 ", sname, "（文件 ", *t.file, "）"));
+    const TensorInfo& s = *it->second;
+    const std::vector<int64_t> expect{(rows + kFp8BlockSize - 1) / kFp8BlockSize,
+                                      (cols + kFp8BlockSize - 1) / kFp8BlockSize};
+    if (s.dtype != DType::kF32 || s.shape != expect)
+      throw Error(ErrorCode::kFormat, cat("张量 ", sname, " 应为 F32 ", shape_str(expect), "，实际 ",
+                                          dtype_name(s.dtype), " ", shape_str(s.shape), "（文件 ", *s.file, "）"));
+    w.scale_inv = reinterpret_cast<const float*>(s.data);
+  }
+  return w;
+}
+
+std::vector<float> Checkpoint::vector_f32(const std::string& name, int64_t n) const {
+  const TensorInfo& t = tensor(name);
+  if (t.shape != std::vector<int64_t>{n})
+    throw Error(ErrorCode::kFormat, cat("张量 ", name, " 形状不符：期望 ", shape_str({n}), "，实际 ",
+                                        shape_str(t.shape), "（文件 ", *t.file, "）"));
+  if (t.dtype == DType::kF8E4M3)
+    throw Error(ErrorCode::kFormat, cat("张量 ", name, " 不应为 F8_E4M3（文件 ", *t.file, "）"));
+  std::vector<float> v(static_cast<size_t>(n));
+  to_f32(t.dtype, t.data, v.data(), size_t(n));
+  return v;
+}
+
+size_t Checkpoint::file_bytes() const {
+  size_t b = 0;
+  for (const auto& f : files_) b += f->file_size();
+  return b;
+}
+
+}  // namespace dsinfer

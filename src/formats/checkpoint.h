@@ -1,0 +1,41 @@
+// Checkpoint：一个 Hugging Face 模型目录中的全部张量（单文件 model.safetensors，或
+// model.safetensors.index.json + 分片）。按名字取张量时校验 dtype 与形状，FP8 权重自动配上
+// 同名的 weight_scale_inv。缺张量、形状不符、分片缺失都抛出 Error 并写明张量名与文件名。
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "core/weight.h"
+#include "formats/safetensors.h"
+
+namespace dsinfer {
+
+class Checkpoint {
+ public:
+  Checkpoint(const std::string& dir, LoadMode mode = LoadMode::kMmap);
+
+  const std::string& dir() const { return dir_; }
+  bool has(const std::string& name) const { return tensors_.count(name) != 0; }
+  const TensorInfo& tensor(const std::string& name) const;
+  // 线性层权重 [rows, cols]；FP8 时要求存在 name + "_scale_inv"（形状 [⌈rows/128⌉, ⌈cols/128⌉]）。
+  Weight weight(const std::string& name, int64_t rows, int64_t cols) const;
+  // 一维张量（RMSNorm 权重、路由偏置）转成 f32。
+  std::vector<float> vector_f32(const std::string& name, int64_t n) const;
+
+  const std::map<std::string, const TensorInfo*>& tensors() const { return tensors_; }
+  size_t file_bytes() const;  // 所有分片文件大小之和
+
+ private:
+  void add_file(const std::string& file);
+
+  std::string dir_;
+  LoadMode mode_;
+  std::vector<std::unique_ptr<SafetensorsFile>> files_;
+  std::map<std::string, const TensorInfo*> tensors_;
+};
+
+}  // namespace dsinfer

@@ -1,0 +1,25 @@
+// 每个 ISA 的内核函数表：kernels_impl.h 以不同的 Simd 类型实例化一次，
+// 每个 ISA 的翻译单元导出一张表；kernels.cpp 在启动时按 CPU 选择其一。
+#pragma once
+
+#include "kernels/kernels.h"
+
+namespace dsinfer::kernels {
+
+struct KernelTable {
+  void (*matmul_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+                      int64_t ldy, int64_t row_begin, int64_t row_end);
+  void (*rms_norm)(const float* x, const float* weight, float* y, int64_t n, float eps);
+  void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n);
+  void (*axpy)(float a, const float* x, float* y, int64_t n);
+  float (*dot)(const float* a, const float* b, int64_t n);
+  void (*softmax)(float* x, int64_t n);
+  void (*row_to_f32)(DType dtype, const void* src, float* dst, int64_t n);
+  void (*attention)(const AttentionArgs& args, float* scratch);
+};
+
+namespace scalar { const KernelTable& table(); }
+namespace avx2 { const KernelTable& table(); }
+namespace avx512 { const KernelTable& table(); }
+
+}  // namespace dsinfer::kernels

@@ -1,0 +1,49 @@
+// 标量“向量”（宽度 1）：所有内核的参考实现都由它实例化，是 SIMD 路径的测试基准。
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "core/dtype.h"
+
+namespace dsinfer::kernels::scalar {
+
+struct Simd {
+  static constexpr int kWidth = 1;
+  using V = float;
+  static V zero() { return 0.0f; }
+  static V set1(float v) { return v; }
+  static V load(const float* p) { return *p; }
+  static void store(float* p, V v) { *p = v; }
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V div(V a, V b) { return a / b; }
+  static V max(V a, V b) { return a > b ? a : b; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static float reduce_add(V v) { return v; }
+  static float reduce_max(V v) { return v; }
+  static V exp(V v) { return std::exp(v); }
+  // 读取 kWidth 个 dtype D 的元素。约定：FP8 返回真值 × 2^-8（与 SIMD 路径的 f16 技巧一致）。
+  template <DType D>
+  static V load_w(const uint8_t* p) {
+    if constexpr (D == DType::kF32) {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    } else if constexpr (D == DType::kBF16) {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return bf16_to_f32(h);
+    } else if constexpr (D == DType::kF16) {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return f16_to_f32(h);
+    } else {
+      return fp8e4m3_to_f32(*p) * (1.0f / 256.0f);
+    }
+  }
+};
+
+}  // namespace dsinfer::kernels::scalar

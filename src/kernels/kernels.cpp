@@ -1,0 +1,112 @@
+#include "kernels/kernels.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
+#include "kernels/cpu/kernel_table.h"
+
+namespace dsinfer::kernels {
+
+namespace {
+
+const KernelTable& table_for(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return avx512::table();
+    case Isa::kAvx2: return avx2::table();
+    case Isa::kScalar: break;
+  }
+  return scalar::table();
+}
+
+// 启动时选择：DSINFER_ISA 环境变量优先，否则取本机最佳。
+Isa initial_isa() {
+  if (const char* env = std::getenv("DSINFER_ISA")) {
+    const auto isa = isa_from_name(env);
+    if (isa && isa_supported(*isa)) return *isa;
+  }
+  return detect_isa();
+}
+
+Isa g_isa = initial_isa();
+const KernelTable* g_table = &table_for(g_isa);
+
+}  // namespace
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case Isa::kAvx512:
+      return isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq");
+  }
+  return false;
+}
+
+Isa detect_isa() {
+  if (isa_supported(Isa::kAvx512)) return Isa::kAvx512;
+  if (isa_supported(Isa::kAvx2)) return Isa::kAvx2;
+  return Isa::kScalar;
+}
+
+Isa active_isa() { return g_isa; }
+
+void set_isa(Isa isa) {
+  if (!isa_supported(isa))
+    throw Error(ErrorCode::kUnsupported, cat("本机 CPU 不支持指令集路径 ", isa_name(isa)));
+  g_isa = isa;
+  g_table = &table_for(isa);
+}
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+std::optional<Isa> isa_from_name(std::string_view name) {
+  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
+    if (isa_name(i) == name) return i;
+  return std::nullopt;
+}
+
+void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+            ThreadPool& pool) {
+  if (n_tokens <= 0) return;
+  const KernelTable* t = g_table;
+  pool.parallel_for(w.rows, [&](int64_t b, int64_t e, int) { t->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e); },
+                    16);
+}
+
+void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+                 int64_t ldy, int64_t row_begin, int64_t row_end) {
+  g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+}
+
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
+  g_table->rms_norm(x, weight, y, n, eps);
+}
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) { g_table->silu_mul(gate, up, out, n); }
+void axpy(float a, const float* x, float* y, int64_t n) { g_table->axpy(a, x, y, n); }
+float dot(const float* a, const float* b, int64_t n) { return g_table->dot(a, b, n); }
+void softmax(float* x, int64_t n) { g_table->softmax(x, n); }
+void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) { g_table->row_to_f32(dtype, src, dst, n); }
+void attention(const AttentionArgs& args, float* scratch) { g_table->attention(args, scratch); }
+
+void row_from_f32(DType dtype, const float* src, void* dst, int64_t n) {
+  if (dtype == DType::kF32) {
+    std::copy(src, src + n, static_cast<float*>(dst));
+    return;
+  }
+  DSINFER_CHECK(dtype == DType::kBF16, "row_from_f32 只支持 F32 / BF16");
+  auto* d = static_cast<uint16_t*>(dst);
+  for (int64_t i = 0; i < n; ++i) d[i] = f32_to_bf16(src[i]);
+}
+
+}  // namespace dsinfer::kernels

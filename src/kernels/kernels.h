@@ -1,0 +1,78 @@
+// CPU 数学内核：对 Tensor/Weight 视图的纯函数，不知道模型结构。
+// 每个内核有标量参考实现（测试基准）与 AVX2 / AVX-512 实现，启动时按 CPU 检测选择，
+// 也可用环境变量 DSINFER_ISA=scalar|avx2|avx512 或 set_isa() 强制某一路径（便于逐路径测试）。
+// 约定：权重保持存储 dtype（F32 / BF16 / F16 / F8_E4M3 分块缩放），激活一律 f32。
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/dtype.h"
+#include "core/thread_pool.h"
+#include "core/weight.h"
+
+namespace dsinfer::kernels {
+
+enum class Isa { kScalar, kAvx2, kAvx512 };
+
+Isa detect_isa();           // 本机支持的最佳路径
+Isa active_isa();           // 当前使用的路径
+void set_isa(Isa isa);      // 强制路径；本机不支持时抛出 Error
+std::string_view isa_name(Isa isa);
+std::optional<Isa> isa_from_name(std::string_view name);
+bool isa_supported(Isa isa);
+
+// y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行在线程间静态划分。
+void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+            ThreadPool& pool);
+// 同上，但只计算行 [row_begin, row_end)，在调用线程上执行（供 MoE 等自行调度的场景）。
+void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+                 int64_t ldy, int64_t row_begin, int64_t row_end);
+
+// y = x / sqrt(mean(x²) + eps) · weight（HF DeepseekV2RMSNorm，f32 计算）
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);
+// out = silu(gate) · up
+void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+// y += a · x
+void axpy(float a, const float* x, float* y, int64_t n);
+float dot(const float* a, const float* b, int64_t n);
+// 原地数值稳定的 softmax
+void softmax(float* x, int64_t n);
+// 一行存储 dtype 的数据转成 f32（词嵌入行、KV 缓存行）
+void row_to_f32(DType dtype, const void* src, float* dst, int64_t n);
+// f32 写入 F32 / BF16 行（KV 缓存）
+void row_from_f32(DType dtype, const float* src, void* dst, int64_t n);
+
+// 分页 KV 缓存中某一层的行：第 t 个 token 的行在 blocks[t / block_tokens] 块内。
+struct KvRows {
+  const uint8_t* const* blocks = nullptr;
+  int64_t block_tokens = 0;
+  int64_t token_stride = 0;  // 块内相邻 token 的字节距离
+  int64_t layer_offset = 0;  // 本层在每个 token 行内的字节偏移
+  DType dtype = DType::kF32;
+  const uint8_t* row(int64_t t) const {
+    return blocks[t / block_tokens] + layer_offset + (t % block_tokens) * token_stride;
+  }
+};
+
+// 一个查询 token 在 n_ctx 个缓存位置上的多头注意力，一个内核同时服务两种 MLA 模式：
+//  latent（MQA）：所有头共享同一行 [c_kv | k_pe]，k_head_stride = 0，V 取该行前 kv_lora_rank 维；
+//  expanded（MHA）：每头各自的 K（nope+rope）与 V。
+// scores[h][t] = scale · q_h · K_h[t]；out_h = Σ_t softmax(scores_h)[t] · V_h[t]。
+struct AttentionArgs {
+  const float* q = nullptr;
+  int64_t n_heads = 0;
+  int64_t q_head_stride = 0;
+  KvRows kv;
+  int64_t n_ctx = 0;
+  int64_t k_offset = 0, k_head_stride = 0, dk = 0;  // 以元素计
+  int64_t v_offset = 0, v_head_stride = 0, dv = 0;
+  float scale = 1.0f;
+  float* out = nullptr;
+  int64_t out_head_stride = 0;
+};
+// scratch 至少 n_heads · n_ctx 个 float。
+void attention(const AttentionArgs& args, float* scratch);
+
+}  // namespace dsinfer::kernels

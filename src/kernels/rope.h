@@ -1,0 +1,25 @@
+// RoPE 与 YaRN（spec §3.4）：对 qk_rope_head_dim 维向量按相邻两维（交错对）旋转。
+// 频率 f_i = θ^(-2i/d)；YaRN 时 f_i' = f_i/factor·ramp(i) + f_i·(1 − ramp(i))，对所有位置生效。
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "formats/model_config.h"
+
+namespace dsinfer::kernels {
+
+class Rope {
+ public:
+  explicit Rope(const ModelConfig& config);
+  // 原地旋转 n_vecs 个向量（相邻向量间距 stride 个 float），都位于同一位置 pos。
+  void apply(float* x, int64_t n_vecs, int64_t stride, int64_t pos) const;
+  const std::vector<float>& inv_freq() const { return inv_freq_; }
+
+ private:
+  int64_t dim_;
+  float mscale_ = 1.0f;  // HF：cos/sin 乘 mscale(factor, mscale)/mscale(factor, mscale_all_dim)，常为 1
+  std::vector<float> inv_freq_;
+};
+
+}  // namespace dsinfer::kernels

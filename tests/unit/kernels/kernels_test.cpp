@@ -1,0 +1,243 @@
+// 每个 SIMD 路径都与双精度参考值比较（参考值由 core/dtype 的标量转换得到）。
+#include "kernels/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/dtype.h"
+
+namespace dsinfer::kernels {
+namespace {
+
+class IsaTest : public testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!isa_supported(GetParam())) GTEST_SKIP() << "本机不支持 " << isa_name(GetParam());
+    saved_ = active_isa();
+    set_isa(GetParam());
+  }
+  void TearDown() override {
+    if (isa_supported(GetParam())) set_isa(saved_);
+  }
+  Isa saved_ = Isa::kScalar;
+};
+
+std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// 按 dtype 存储的随机权重及其精确的 f32 值（FP8 含分块缩放）
+struct TestWeight {
+  std::vector<uint8_t> bytes;
+  std::vector<float> scales;
+  std::vector<float> exact;  // [rows, cols]
+  Weight w;
+};
+
+TestWeight make_weight(DType dt, int64_t rows, int64_t cols, uint32_t seed) {
+  TestWeight t;
+  auto v = random_vec(size_t(rows * cols), seed);
+  t.bytes.resize(size_t(rows * cols) * dtype_size(dt));
+  t.exact.resize(v.size());
+  const int64_t sr = (rows + 127) / 128, sc = (cols + 127) / 128;
+  if (dt == DType::kF8E4M3) {
+    auto s = random_vec(size_t(sr * sc), seed + 1, 0.5f, 2.0f);
+    t.scales = s;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const size_t i = size_t(r * cols + c);
+      switch (dt) {
+        case DType::kF32:
+          std::memcpy(&t.bytes[i * 4], &v[i], 4);
+          t.exact[i] = v[i];
+          break;
+        case DType::kBF16: {
+          const uint16_t h = f32_to_bf16(v[i]);
+          std::memcpy(&t.bytes[i * 2], &h, 2);
+          t.exact[i] = bf16_to_f32(h);
+          break;
+        }
+        case DType::kF16: {
+          const uint16_t h = f32_to_f16(v[i]);
+          std::memcpy(&t.bytes[i * 2], &h, 2);
+          t.exact[i] = f16_to_f32(h);
+          break;
+        }
+        case DType::kF8E4M3: {
+          const uint8_t q = f32_to_fp8e4m3(v[i] * 100.0f);
+          t.bytes[i] = q;
+          t.exact[i] = fp8e4m3_to_f32(q) * t.scales[size_t((r / 128) * sc + c / 128)];
+          break;
+        }
+      }
+    }
+  t.w = Weight{dt, rows, cols, t.bytes.data(), dt == DType::kF8E4M3 ? t.scales.data() : nullptr};
+  return t;
+}
+
+TEST_P(IsaTest, MatmulMatchesReferenceForEveryDTypeAndShape) {
+  ThreadPool pool(2);
+  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16, DType::kF8E4M3}) {
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {7, 33}, {130, 200}, {64, 256}, {33, 517}}) {
+      for (int64_t T : {1, 2, 3, 4, 5, 9, 70}) {
+        TestWeight tw = make_weight(dt, rows, cols, uint32_t(rows * 31 + cols));
+        const int64_t ldx = cols + 3, ldy = rows + 5;
+        auto x = random_vec(size_t(T * ldx), 7);
+        std::vector<float> y(size_t(T * ldy), -7.0f);
+        matmul(x.data(), ldx, T, tw.w, y.data(), ldy, pool);
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t r = 0; r < rows; ++r) {
+            double ref = 0;
+            for (int64_t c = 0; c < cols; ++c) ref += double(x[size_t(t * ldx + c)]) * tw.exact[size_t(r * cols + c)];
+            const double tol = 1e-5 * (1 + std::abs(ref)) * std::sqrt(double(cols));
+            ASSERT_NEAR(y[size_t(t * ldy + r)], ref, dt == DType::kF8E4M3 ? tol * 100 : tol)
+                << dtype_name(dt) << " rows=" << rows << " cols=" << cols << " T=" << T;
+          }
+        // 输出行之外的填充不被改写
+        for (int64_t t = 0; t < T; ++t) EXPECT_EQ(y[size_t(t * ldy + rows)], -7.0f);
+      }
+    }
+  }
+}
+
+TEST_P(IsaTest, ElementwiseKernels) {
+  for (int64_t n : {1, 5, 16, 37, 128}) {
+    auto x = random_vec(size_t(n), 1, -3, 3), w = random_vec(size_t(n), 2), u = random_vec(size_t(n), 3);
+    std::vector<float> y(static_cast<size_t>(n));
+    rms_norm(x.data(), w.data(), y.data(), n, 1e-6f);
+    double ms = 0;
+    for (float v : x) ms += double(v) * v;
+    const double inv = 1.0 / std::sqrt(ms / double(n) + 1e-6);
+    for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(y[size_t(i)], x[size_t(i)] * inv * w[size_t(i)], 1e-5);
+
+    silu_mul(x.data(), u.data(), y.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = x[size_t(i)];
+      EXPECT_NEAR(y[size_t(i)], g / (1 + std::exp(-g)) * u[size_t(i)], 1e-5);
+    }
+
+    EXPECT_NEAR(dot(x.data(), w.data(), n), [&] {
+      double s = 0;
+      for (int64_t i = 0; i < n; ++i) s += double(x[size_t(i)]) * w[size_t(i)];
+      return s;
+    }(), 1e-4);
+
+    std::vector<float> acc = u;
+    axpy(0.5f, x.data(), acc.data(), n);
+    for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(acc[size_t(i)], u[size_t(i)] + 0.5 * x[size_t(i)], 1e-6);
+
+    std::vector<float> sm = x;
+    softmax(sm.data(), n);
+    double mx = -1e30, sum = 0;
+    for (float v : x) mx = std::max(mx, double(v));
+    for (float v : x) sum += std::exp(double(v) - mx);
+    for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(sm[size_t(i)], std::exp(double(x[size_t(i)]) - mx) / sum, 1e-6);
+  }
+}
+
+TEST_P(IsaTest, SoftmaxHandlesLargeRange) {
+  std::vector<float> x = {-1000.0f, 0.0f, 80.0f, 80.0f, -1e30f, 3.0f, 1.0f, 2.0f, 5.0f, 6.0f, 7.0f,
+                          8.0f,     9.0f, 10.f, 11.f,  12.f,   13.f};
+  softmax(x.data(), int64_t(x.size()));
+  EXPECT_NEAR(x[2], 0.5, 1e-6);
+  EXPECT_NEAR(x[3], 0.5, 1e-6);
+  EXPECT_NEAR(x[0], 0.0, 1e-30);
+  for (float v : x) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST_P(IsaTest, RowConversions) {
+  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16, DType::kF8E4M3}) {
+    TestWeight tw = make_weight(dt, 1, 37, 9);
+    std::vector<float> out(37);
+    row_to_f32(dt, tw.bytes.data(), out.data(), 37);
+    for (int i = 0; i < 37; ++i) {
+      const float expect = dt == DType::kF8E4M3 ? fp8e4m3_to_f32(tw.bytes[size_t(i)]) : tw.exact[size_t(i)];
+      EXPECT_EQ(out[size_t(i)], expect) << dtype_name(dt);
+    }
+  }
+  std::vector<float> src = random_vec(20, 4);
+  std::vector<uint16_t> bf(20);
+  row_from_f32(DType::kBF16, src.data(), bf.data(), 20);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(bf[size_t(i)], f32_to_bf16(src[size_t(i)]));
+}
+
+// 注意力：与朴素实现比较，MQA（共享行）与 MHA（每头独立 K/V）两种布局，F32 与 BF16 缓存。
+TEST_P(IsaTest, AttentionMatchesNaive) {
+  for (DType cache_dtype : {DType::kF32, DType::kBF16}) {
+    for (bool mqa : {true, false}) {
+      const int64_t H = 3, dk = 20, dv = 12, n_ctx = 11, block = 4;
+      const int64_t row_vals = mqa ? dk : H * (dk + dv);
+      const int64_t n_blocks = (n_ctx + block - 1) / block;
+      auto vals = random_vec(size_t(n_blocks * block * row_vals), 5);
+      std::vector<uint8_t> storage(vals.size() * dtype_size(cache_dtype));
+      row_from_f32(cache_dtype, vals.data(), storage.data(), int64_t(vals.size()));
+      std::vector<float> exact(vals.size());
+      row_to_f32(cache_dtype, storage.data(), exact.data(), int64_t(vals.size()));
+      std::vector<const uint8_t*> blocks;
+      for (int64_t b = 0; b < n_blocks; ++b)
+        blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(cache_dtype));
+      auto q = random_vec(size_t(H * dk), 6);
+      std::vector<float> out(static_cast<size_t>(H * dv)), scratch(size_t(H * n_ctx));
+      AttentionArgs a;
+      a.q = q.data();
+      a.n_heads = H;
+      a.q_head_stride = dk;
+      a.kv = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(cache_dtype)), 0, cache_dtype};
+      a.n_ctx = n_ctx;
+      a.k_offset = 0;
+      a.k_head_stride = mqa ? 0 : dk;
+      a.dk = dk;
+      a.v_offset = mqa ? 0 : H * dk;
+      a.v_head_stride = mqa ? 0 : dv;
+      a.dv = dv;
+      a.scale = 0.3f;
+      a.out = out.data();
+      a.out_head_stride = dv;
+      attention(a, scratch.data());
+      for (int64_t h = 0; h < H; ++h) {
+        std::vector<double> s(static_cast<size_t>(n_ctx));
+        double mx = -1e30;
+        for (int64_t t = 0; t < n_ctx; ++t) {
+          const float* row = exact.data() + t * row_vals;
+          double d = 0;
+          for (int64_t i = 0; i < dk; ++i) d += double(q[size_t(h * dk + i)]) * row[a.k_offset + h * a.k_head_stride + i];
+          s[size_t(t)] = d * 0.3;
+          mx = std::max(mx, s[size_t(t)]);
+        }
+        double sum = 0;
+        for (auto& v : s) sum += (v = std::exp(v - mx));
+        for (int64_t i = 0; i < dv; ++i) {
+          double o = 0;
+          for (int64_t t = 0; t < n_ctx; ++t)
+            o += s[size_t(t)] / sum * exact[size_t(t * row_vals + a.v_offset + h * a.v_head_stride + i)];
+          EXPECT_NEAR(out[size_t(h * dv + i)], o, 1e-5);
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+                         [](const testing::TestParamInfo<Isa>& i) { return std::string(isa_name(i.param)); });
+
+TEST(Isa, NamesAndForcing) {
+  EXPECT_EQ(isa_from_name("avx2"), Isa::kAvx2);
+  EXPECT_FALSE(isa_from_name("neon").has_value());
+  EXPECT_TRUE(isa_supported(Isa::kScalar));
+  EXPECT_TRUE(isa_supported(detect_isa()));
+  const Isa before = active_isa();
+  set_isa(Isa::kScalar);
+  EXPECT_EQ(active_isa(), Isa::kScalar);
+  set_isa(before);
+}
+
+}  // namespace
+}  // namespace dsinfer::kernels
