@@ -1,6 +1,8 @@
 #include "kernels/kernels.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "core/error.h"
 #include "kernels/cpu/kernel_table.h"
@@ -78,10 +80,61 @@ std::optional<Isa> isa_from_name(std::string_view name) {
 
 void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
             ThreadPool& pool) {
-  if (n_tokens <= 0) return;
+  const MatmulJob job{x, ldx, n_tokens, &w, y, ldy};
+  matmul_batch(&job, 1, pool);
+}
+
+void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
+  // 行块 16 行（与内核的行块一致）；代价 = 行数 × token 数。各线程取累计代价连续的一段块。
+  constexpr int64_t kChunkRows = 16;
+  struct Chunk {
+    const MatmulJob* job;
+    int64_t r0, r1;
+    double start;  // 此块之前的累计代价
+  };
+  // 调用线程的复用缓冲（只增不减，稳态不分配）；注意工作线程通过引用访问它，而不是各自的 thread_local。
+  thread_local std::vector<Chunk> chunk_storage;
+  thread_local std::vector<size_t> bound_storage;
+  std::vector<Chunk>& chunks = chunk_storage;
+  std::vector<size_t>& bounds = bound_storage;
+  chunks.clear();
+  double total = 0;
+  for (size_t j = 0; j < n_jobs; ++j) {
+    const MatmulJob& m = jobs[j];
+    if (m.n_tokens <= 0) continue;
+    for (int64_t r = 0; r < m.w->rows; r += kChunkRows) {
+      const int64_t r1 = std::min(m.w->rows, r + kChunkRows);
+      chunks.push_back({&m, r, r1, total});
+      total += double(r1 - r) * double(m.n_tokens);
+    }
+  }
+  if (chunks.empty()) return;
+  const int parts = int(std::min<size_t>(size_t(pool.size()), chunks.size()));
+  bounds.assign(size_t(parts) + 1, chunks.size());
+  bounds[0] = 0;
+  for (size_t c = 0, p = 1; c < chunks.size() && p < size_t(parts); ++c)
+    while (p < size_t(parts) && chunks[c].start >= total * double(p) / parts) bounds[p++] = c;
   const KernelTable* t = g_table;
-  pool.parallel_for(w.rows, [&](int64_t b, int64_t e, int) { t->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e); },
-                    16);
+  auto run_part = [&](int p) {
+    for (size_t c = bounds[size_t(p)]; c < bounds[size_t(p) + 1]; ++c) {
+      const Chunk& ch = chunks[c];
+      t->matmul_rows(ch.job->x, ch.job->ldx, ch.job->n_tokens, *ch.job->w, ch.job->y, ch.job->ldy, ch.r0, ch.r1);
+    }
+  };
+  if (parts <= 1) {
+    run_part(0);
+    return;
+  }
+  pool.run([&](int p) {
+    if (p < parts) run_part(p);
+  });
+}
+
+void dequantize_row(const Weight& w, int64_t row, float* out) {
+  g_table->row_to_f32(w.dtype, w.row_ptr(row), out, w.cols);
+  if (w.dtype != DType::kF8E4M3) return;
+  const float* s = w.scale_inv + (row / kFp8BlockSize) * w.scale_cols();
+  for (int64_t c = 0; c < w.cols; ++c) out[c] *= s[c / kFp8BlockSize];
 }
 
 void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,

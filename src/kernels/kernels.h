@@ -26,9 +26,24 @@ bool isa_supported(Isa isa);
 // y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行在线程间静态划分。
 void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
             ThreadPool& pool);
-// 同上，但只计算行 [row_begin, row_end)，在调用线程上执行（供 MoE 等自行调度的场景）。
+// 同上，但只计算行 [row_begin, row_end)，在调用线程上执行。
 void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                  int64_t ldy, int64_t row_begin, int64_t row_end);
+
+// 一组独立的矩阵乘（MoE 的各个专家、MLA 的逐头吸收矩阵）：把所有输出行按代价
+// （行数 × token 数）切块，在一次并行区内均分给各线程——每层只同步一次，而不是每个矩阵一次。
+struct MatmulJob {
+  const float* x;
+  int64_t ldx;
+  int64_t n_tokens;
+  const Weight* w;
+  float* y;
+  int64_t ldy;
+};
+void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool);
+
+// 反量化权重的一行为 f32（FP8 含分块缩放）；用于词嵌入查表与加载时的权重变换。
+void dequantize_row(const Weight& w, int64_t row, float* out);
 
 // y = x / sqrt(mean(x²) + eps) · weight（HF DeepseekV2RMSNorm，f32 计算）
 void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);

@@ -1,0 +1,111 @@
+#include "model/kv_cache.h"
+
+#include "core/error.h"
+
+namespace dsinfer {
+
+KvCache::KvCache(int64_t n_layers, int64_t row_values, DType dtype, int64_t block_tokens)
+    : n_layers_(n_layers), row_values_(row_values), block_tokens_(block_tokens), dtype_(dtype) {
+  DSINFER_CHECK(n_layers > 0 && row_values > 0 && block_tokens > 0, "KvCache 参数非法");
+  DSINFER_CHECK(dtype == DType::kF32 || dtype == DType::kBF16, "KV 缓存只支持 F32 / BF16");
+  row_bytes_ = size_t(row_values) * dtype_size(dtype);
+  block_bytes_ = size_t(n_layers * block_tokens) * row_bytes_;
+}
+
+int32_t KvCache::add_sequence() {
+  for (size_t i = 0; i < seqs_.size(); ++i) {
+    if (!seqs_[i].live) {
+      seqs_[i] = Sequence{};
+      seqs_[i].live = true;
+      return int32_t(i);
+    }
+  }
+  seqs_.push_back(Sequence{});
+  seqs_.back().live = true;
+  return int32_t(seqs_.size() - 1);
+}
+
+KvCache::Sequence& KvCache::seq_ref(int32_t seq) {
+  DSINFER_CHECK(has_sequence(seq), "未知序列 ", seq);
+  return seqs_[size_t(seq)];
+}
+
+const KvCache::Sequence& KvCache::seq_ref(int32_t seq) const {
+  DSINFER_CHECK(has_sequence(seq), "未知序列 ", seq);
+  return seqs_[size_t(seq)];
+}
+
+bool KvCache::has_sequence(int32_t seq) const {
+  return seq >= 0 && size_t(seq) < seqs_.size() && seqs_[size_t(seq)].live;
+}
+
+void KvCache::remove_sequence(int32_t seq) {
+  truncate(seq, 0);
+  seq_ref(seq).live = false;
+}
+
+int64_t KvCache::length(int32_t seq) const { return seq_ref(seq).length; }
+
+void KvCache::reserve(int32_t seq, int64_t new_length) {
+  Sequence& s = seq_ref(seq);
+  const int64_t need = (new_length + block_tokens_ - 1) / block_tokens_;
+  while (int64_t(s.blocks.size()) < need) {
+    int32_t b;
+    if (!free_blocks_.empty()) {
+      b = free_blocks_.back();
+      free_blocks_.pop_back();
+    } else {
+      blocks_.emplace_back(block_bytes_);
+      b = int32_t(blocks_.size() - 1);
+    }
+    s.blocks.push_back(b);
+  }
+  // 每块是独立分配的 Buffer：池（vector）扩容只移动句柄，块的数据地址不变，其他序列的 ptrs 仍有效。
+  s.ptrs.resize(s.blocks.size());
+  for (size_t i = 0; i < s.blocks.size(); ++i) s.ptrs[i] = blocks_[size_t(s.blocks[i])].data();
+}
+
+void KvCache::set_length(int32_t seq, int64_t length) {
+  Sequence& s = seq_ref(seq);
+  DSINFER_CHECK(length >= 0 && length <= int64_t(s.blocks.size()) * block_tokens_, "set_length 超出已预留的块");
+  s.length = length;
+}
+
+void KvCache::truncate(int32_t seq, int64_t length) {
+  Sequence& s = seq_ref(seq);
+  DSINFER_CHECK(length >= 0 && length <= s.length, "truncate 的长度 ", length, " 超出序列长度 ", s.length);
+  s.length = length;
+  const size_t keep = size_t((length + block_tokens_ - 1) / block_tokens_);
+  while (s.blocks.size() > keep) {
+    free_blocks_.push_back(s.blocks.back());
+    s.blocks.pop_back();
+  }
+  s.ptrs.resize(keep);
+}
+
+uint8_t* KvCache::row(int32_t seq, int64_t layer, int64_t pos) {
+  Sequence& s = seq_ref(seq);
+  DSINFER_CHECK(pos >= 0 && pos < int64_t(s.blocks.size()) * block_tokens_, "缓存位置越界 ", pos);
+  return blocks_[size_t(s.blocks[size_t(pos / block_tokens_)])].data() +
+         (size_t(layer * block_tokens_) + size_t(pos % block_tokens_)) * row_bytes_;
+}
+
+kernels::KvRows KvCache::rows(int32_t seq, int64_t layer) const {
+  const Sequence& s = seq_ref(seq);
+  kernels::KvRows r;
+  r.blocks = s.ptrs.data();
+  r.block_tokens = block_tokens_;
+  r.token_stride = int64_t(row_bytes_);
+  r.layer_offset = layer * block_tokens_ * int64_t(row_bytes_);
+  r.dtype = dtype_;
+  return r;
+}
+
+size_t KvCache::used_bytes() const {
+  size_t n = 0;
+  for (const auto& s : seqs_)
+    if (s.live) n += size_t(s.length) * bytes_per_token();
+  return n;
+}
+
+}  // namespace dsinfer

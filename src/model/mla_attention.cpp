@@ -1,0 +1,210 @@
+#include "model/mla_attention.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+#include "kernels/kernels.h"
+
+namespace dsinfer {
+
+int64_t MlaAttention::cache_row_values(const ModelConfig& c, MlaMode mode) {
+  if (mode == MlaMode::kLatent) return c.kv_lora_rank + c.qk_rope_head_dim;
+  return c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim);
+}
+
+MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode)
+    : mode_(mode),
+      hidden_(c.hidden_size),
+      n_heads_(c.num_attention_heads),
+      q_lora_rank_(c.q_lora_rank),
+      kv_lora_rank_(c.kv_lora_rank),
+      nope_(c.qk_nope_head_dim),
+      rope_dim_(c.qk_rope_head_dim),
+      v_dim_(c.v_head_dim),
+      eps_(float(c.rms_norm_eps)),
+      scale_(float(c.softmax_scale())),
+      rope_(c) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_;
+  if (q_lora_rank_ > 0) {
+    q_a_proj_ = ckpt.weight(prefix + ".q_a_proj.weight", q_lora_rank_, hidden_);
+    q_a_norm_ = ckpt.vector_f32(prefix + ".q_a_layernorm.weight", q_lora_rank_);
+    q_b_proj_ = ckpt.weight(prefix + ".q_b_proj.weight", H * qk, q_lora_rank_);
+  } else {
+    q_proj_ = ckpt.weight(prefix + ".q_proj.weight", H * qk, hidden_);
+  }
+  kv_a_proj_ = ckpt.weight(prefix + ".kv_a_proj_with_mqa.weight", kv_lora_rank_ + rope_dim_, hidden_);
+  kv_a_norm_ = ckpt.vector_f32(prefix + ".kv_a_layernorm.weight", kv_lora_rank_);
+  kv_b_proj_ = ckpt.weight(prefix + ".kv_b_proj.weight", H * (nope_ + v_dim_), kv_lora_rank_);
+  o_proj_ = ckpt.weight(prefix + ".o_proj.weight", hidden_, H * v_dim_);
+  if (mode_ != MlaMode::kLatent) return;
+
+  // kv_b_proj 的行按头排列，每头 [k_nope (nope) | v (v_dim)]，列为 kv_lora_rank。
+  // W_UK_T[h][c][d] = Wkvb[h·(nope+v) + d][c]（转置），W_UV[h][d][c] = Wkvb[h·(nope+v) + nope + d][c]。
+  const DType dt = (kv_b_proj_.dtype == DType::kF8E4M3) ? DType::kF32 : kv_b_proj_.dtype;
+  const size_t es = dtype_size(dt);
+  const int64_t L = kv_lora_rank_;
+  w_uk_t_storage_.resize(size_t(H * L * nope_) * es);
+  w_uv_storage_.resize(size_t(H * v_dim_ * L) * es);
+  std::vector<float> row(static_cast<size_t>(L));
+  auto put = [&](uint8_t* base, int64_t idx, float v) {
+    if (dt == DType::kF32) {
+      std::memcpy(base + idx * 4, &v, 4);
+    } else if (dt == DType::kBF16) {
+      const uint16_t h = f32_to_bf16(v);  // 值本来就是 bf16，转换无损
+      std::memcpy(base + idx * 2, &h, 2);
+    } else {
+      const uint16_t h = f32_to_f16(v);
+      std::memcpy(base + idx * 2, &h, 2);
+    }
+  };
+  for (int64_t h = 0; h < H; ++h) {
+    uint8_t* uk = w_uk_t_storage_.data() + size_t(h * L * nope_) * es;
+    uint8_t* uv = w_uv_storage_.data() + size_t(h * v_dim_ * L) * es;
+    for (int64_t d = 0; d < nope_ + v_dim_; ++d) {
+      kernels::dequantize_row(kv_b_proj_, h * (nope_ + v_dim_) + d, row.data());
+      for (int64_t c2 = 0; c2 < L; ++c2) {
+        if (d < nope_) put(uk, c2 * nope_ + d, row[size_t(c2)]);
+        else put(uv, (d - nope_) * L + c2, row[size_t(c2)]);
+      }
+    }
+    w_uk_t_.push_back(Weight{dt, L, nope_, uk, nullptr});
+    w_uv_.push_back(Weight{dt, v_dim_, L, uv, nullptr});
+  }
+}
+
+size_t MlaAttention::weight_bytes() const {
+  size_t b = q_proj_.bytes() + q_a_proj_.bytes() + q_b_proj_.bytes() + kv_a_proj_.bytes() + o_proj_.bytes() +
+             (q_a_norm_.size() + kv_a_norm_.size()) * 4;
+  if (mode_ == MlaMode::kLatent) {
+    for (size_t h = 0; h < w_uk_t_.size(); ++h) b += w_uk_t_[h].bytes() + w_uv_[h].bytes();
+  } else {
+    b += kv_b_proj_.bytes();
+  }
+  return b;
+}
+
+void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch& batch) {
+  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
+  q_.resize(size_t(T * H * qk));
+  kv_.resize(size_t(T * kvw));
+  if (q_lora_rank_ > 0) {
+    q_a_.resize(size_t(T * q_lora_rank_));
+    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_a_proj_, q_a_.data(), q_lora_rank_},
+                                        {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
+    kernels::matmul_batch(jobs, 2, ctx.pool);
+    for (int64_t t = 0; t < T; ++t)
+      kernels::rms_norm(q_a_.data() + t * q_lora_rank_, q_a_norm_.data(), q_a_.data() + t * q_lora_rank_,
+                        q_lora_rank_, eps_);
+    kernels::matmul(q_a_.data(), q_lora_rank_, T, q_b_proj_, q_.data(), H * qk, ctx.pool);
+  } else {
+    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_proj_, q_.data(), H * qk},
+                                        {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
+    kernels::matmul_batch(jobs, 2, ctx.pool);
+  }
+  for (int64_t t = 0; t < T; ++t) {
+    float* kv = kv_.data() + t * kvw;
+    kernels::rms_norm(kv, kv_a_norm_.data(), kv, kv_lora_rank_, eps_);
+    rope_.apply(kv + kv_lora_rank_, 1, rope_dim_, batch.positions[size_t(t)]);
+    rope_.apply(q_.data() + t * H * qk + nope_, H, qk, batch.positions[size_t(t)]);
+  }
+}
+
+void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
+  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
+  if (mode_ == MlaMode::kLatent) {
+    for (int64_t t = 0; t < T; ++t)
+      kernels::row_from_f32(cache.dtype(), kv_.data() + t * kvw,
+                            cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), kvw);
+    return;
+  }
+  // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
+  const int64_t kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
+  kvb_.resize(size_t(T * kvb_w));
+  kernels::matmul(kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
+  row_.resize(size_t(row_w));
+  for (int64_t t = 0; t < T; ++t) {
+    const float* kvb = kvb_.data() + t * kvb_w;
+    const float* k_pe = kv_.data() + t * kvw + kv_lora_rank_;
+    float* r = row_.data();
+    for (int64_t h = 0; h < H; ++h) {
+      std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
+      std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
+      std::memcpy(r + H * qk + h * v_dim_, kvb + h * (nope_ + v_dim_) + nope_, size_t(v_dim_) * 4);
+    }
+    kernels::row_from_f32(cache.dtype(), r, cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]),
+                          row_w);
+  }
+}
+
+void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
+  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
+  const bool latent = mode_ == MlaMode::kLatent;
+  const int64_t qw = latent ? L + rope_dim_ : qk;  // 每头查询向量长度
+  const int64_t ow = latent ? L : v_dim_;          // 每头注意力输出长度
+  const float* qsrc = q_.data();
+  if (latent) {
+    // q_cat_h = [W_UK_T_h·q_nope_h | q_pe_h]：所有头的吸收矩阵乘一批完成
+    q_cat_.resize(size_t(T * H * qw));
+    jobs_.clear();
+    for (int64_t h = 0; h < H; ++h)
+      jobs_.push_back({q_.data() + h * qk, H * qk, T, &w_uk_t_[size_t(h)], q_cat_.data() + h * qw, H * qw});
+    kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t h = 0; h < H; ++h)
+        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
+    qsrc = q_cat_.data();
+  }
+  o_lat_.resize(size_t(T * H * ow));
+  // 并行单元 = (token, 头组)。解码（token 少）时把头分成组以用满线程；MQA 下同组的头共享每次缓存行读取。
+  const int n_threads = ctx.pool.size();
+  const int64_t head_group = T >= n_threads ? H : std::max<int64_t>(1, H / n_threads);
+  const int64_t n_groups = (H + head_group - 1) / head_group;
+  int64_t max_ctx = 0;
+  for (int64_t t = 0; t < T; ++t) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
+  if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
+  for (auto& s : thread_scores_) s.resize(size_t(head_group * max_ctx));
+  ctx.pool.parallel_for(T * n_groups, [&](int64_t b, int64_t e, int tid) {
+    float* scratch = thread_scores_[size_t(tid)].data();
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t t = i / n_groups, h0 = (i % n_groups) * head_group, nh = std::min(head_group, H - h0);
+      kernels::AttentionArgs a;
+      a.q = qsrc + (t * H + h0) * qw;
+      a.n_heads = nh;
+      a.q_head_stride = qw;
+      a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
+      a.n_ctx = batch.positions[size_t(t)] + 1;
+      a.scale = scale_;
+      a.out = o_lat_.data() + (t * H + h0) * ow;
+      a.out_head_stride = ow;
+      if (latent) {
+        a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
+        a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
+      } else {
+        a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
+        a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
+      }
+      kernels::attention(a, scratch);
+    }
+  });
+  if (latent) {
+    // o_h = W_UV_h·o_lat_h：所有头一批完成
+    o_.resize(size_t(T * H * v_dim_));
+    jobs_.clear();
+    for (int64_t h = 0; h < H; ++h)
+      jobs_.push_back({o_lat_.data() + h * L, H * L, T, &w_uv_[size_t(h)], o_.data() + h * v_dim_, H * v_dim_});
+    kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
+  }
+}
+
+void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,
+                           int64_t layer, float* out) {
+  ScopedTimer timer(ctx.monitor, Phase::kAttention);
+  project_qkv(ctx, x, batch);
+  write_cache(ctx, batch, cache, layer);
+  attend(ctx, batch, cache, layer);
+  const float* o = mode_ == MlaMode::kLatent ? o_.data() : o_lat_.data();
+  kernels::matmul(o, n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_, ctx.pool);
+}
+
+}  // namespace dsinfer

@@ -1,0 +1,59 @@
+// MlaAttention：多头潜在注意力（spec §3.3–§3.6）。
+//   q = (q_lora_rank ? RMSNorm(x·Wqaᵀ)·Wqbᵀ : x·Wqᵀ)，每头 [q_nope | q_pe]；
+//   [c_kv | k_pe] = x·Wkvaᵀ，c_kv 先 RMSNorm；q_pe 与 k_pe（所有头共享）做交错对 RoPE。
+// latent 模式缓存 [RMSNorm(c_kv) | k_pe]（kv_lora_rank + rope 个值），解码时吸收：
+//   q_abs_h = W_UK_hᵀ·q_nope_h，分数 = (q_abs_h·c + q_pe_h·k_pe)·scale，o_lat_h = Σ p·c，o_h = W_UV_h·o_lat_h；
+// expanded 模式把 kv_b_proj 解压出每头 K = [k_nope_h | k_pe] 与 V = v_h 存入缓存，做普通多头注意力。
+// 两种模式数学上等价（测试保证 logits 一致）。
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/buffer.h"
+#include "formats/checkpoint.h"
+#include "formats/model_config.h"
+#include "kernels/rope.h"
+#include "model/batch.h"
+#include "model/forward_context.h"
+#include "model/kv_cache.h"
+
+namespace dsinfer {
+
+class MlaAttention {
+ public:
+  MlaAttention(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode);
+
+  // 每 token 每层的缓存行长度（元素数）
+  static int64_t cache_row_values(const ModelConfig& config, MlaMode mode);
+
+  // out[T, hidden] = Attention(x[T, hidden])（x 已做 input_layernorm）。先把本批所有 token 的
+  // K/V 写入 cache 的第 cache_layer 层，再让每个 token 关注其序列中位置 ≤ 自身的所有缓存行。
+  void forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,
+               int64_t cache_layer, float* out);
+
+  size_t weight_bytes() const;  // 解码时实际读取的权重字节
+
+ private:
+  void project_qkv(ForwardContext& ctx, const float* x, const Batch& batch);
+  void write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+  void attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+
+  MlaMode mode_;
+  int64_t hidden_, n_heads_, q_lora_rank_, kv_lora_rank_, nope_, rope_dim_, v_dim_;
+  float eps_, scale_;
+  kernels::Rope rope_;
+  Weight q_proj_, q_a_proj_, q_b_proj_, kv_a_proj_, kv_b_proj_, o_proj_;
+  std::vector<float> q_a_norm_, kv_a_norm_;
+  // latent 模式：加载时由 kv_b_proj 变换得到的逐头吸收矩阵（保持源 dtype；FP8 源反量化为 F32）
+  Buffer<uint8_t> w_uk_t_storage_, w_uv_storage_;
+  std::vector<Weight> w_uk_t_;  // 每头 [kv_lora_rank, nope]：q_abs = W_UK_T·q_nope
+  std::vector<Weight> w_uv_;    // 每头 [v_dim, kv_lora_rank]：o = W_UV·o_lat
+
+  // 暂存
+  Buffer<float> q_a_, q_, kv_, kvb_, row_, q_cat_, o_lat_, o_;
+  std::vector<Buffer<float>> thread_scores_;
+  std::vector<kernels::MatmulJob> jobs_;
+};
+
+}  // namespace dsinfer

@@ -1,0 +1,47 @@
+// MoeLayer：路由 + 路由专家 + 共享专家。专家按专家分组执行：路由到专家 e 的所有 token
+// 被聚合成一个矩阵，一次矩阵乘完成；所有专家的 gate/up（以及 down）合成一批，在一次并行区内
+// 按代价均分给线程。每层的专家负载计入 PerformanceMonitor。
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/buffer.h"
+#include "formats/checkpoint.h"
+#include "formats/model_config.h"
+#include "kernels/kernels.h"
+#include "model/dense_mlp.h"
+#include "model/forward_context.h"
+#include "model/moe_router.h"
+
+namespace dsinfer {
+
+class MoeLayer {
+ public:
+  // prefix 形如 "model.layers.3.mlp"；layer_index 用于负载统计
+  MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index);
+
+  // out[T, hidden] = MoE(x[T, hidden])（覆盖写）
+  void forward(ForwardContext& ctx, const float* x, int64_t n_tokens, float* out);
+
+  // 每个 token 实际读到的权重字节（路由器 + top-k 个专家 + 共享专家）
+  size_t active_weight_bytes() const;
+
+ private:
+  struct Expert {
+    Weight gate, up, down;
+  };
+  int64_t layer_index_, hidden_, inter_;
+  MoeRouter router_;
+  std::vector<Expert> experts_;
+  std::unique_ptr<DenseMlp> shared_;
+
+  // 暂存（只增不减）
+  Buffer<float> router_logits_, route_scratch_, weights_, gathered_, gate_out_, up_out_, down_out_, shared_out_;
+  Buffer<int32_t> choices_, counts_, offsets_, slot_token_;
+  Buffer<float> slot_weight_;
+  std::vector<kernels::MatmulJob> jobs_;
+};
+
+}  // namespace dsinfer

@@ -1,0 +1,137 @@
+// 与官方 DeepSeek-V3 参考实现（tests/data/reference，来自 shared/fixtures）的逐位置 logits 一致性：
+// 全量预填充、预填充 + 逐 token 解码、最终隐状态，两种 MLA 模式，atol 1e-4。
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model/deepseek_model.h"
+#include "parity/fixture.h"
+
+namespace dsinfer {
+namespace {
+
+using testing_support::Fixture;
+using testing_support::load_fixture;
+using testing_support::max_abs_diff;
+
+constexpr double kAtol = 1e-4;
+
+struct Case {
+  std::string fixture;
+  MlaMode mode;
+};
+
+std::string case_name(const testing::TestParamInfo<Case>& i) {
+  std::string n = i.param.fixture + (i.param.mode == MlaMode::kLatent ? "_latent" : "_expanded");
+  for (char& c : n)
+    if (c == '-') c = '_';
+  return n;
+}
+
+class ReferenceParity : public testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(DSINFER_TEST_DATA_DIR) + "/reference/" + GetParam().fixture;
+    fixture_ = load_fixture(dir_);
+    model_ = std::make_unique<DeepseekModel>(dir_, ModelOptions{GetParam().mode, LoadMode::kMmap});
+  }
+  std::string dir_;
+  Fixture fixture_;
+  std::unique_ptr<DeepseekModel> model_;
+  ThreadPool pool_{2};
+};
+
+TEST_P(ReferenceParity, FullPrefillLogitsAndHidden) {
+  ForwardContext ctx{pool_, nullptr};
+  const int64_t V = model_->config().vocab_size, D = model_->config().hidden_size;
+  for (size_t k = 0; k < fixture_.sequences.size(); ++k) {
+    const auto& seq = fixture_.sequences[k];
+    KvCache cache = model_->make_cache(DType::kF32);
+    const int32_t s = cache.add_sequence();
+    Batch b;
+    for (size_t i = 0; i < seq.size(); ++i) b.add(seq[i], s, int64_t(i), true);
+    ForwardOutputs out;
+    model_->forward(ctx, b, cache, out);
+    const int64_t n = int64_t(seq.size());
+    ASSERT_EQ(out.n_out, n);
+    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("logits_seq" + std::to_string(k)), n * V), kAtol);
+    EXPECT_LT(max_abs_diff(out.hidden.data(), fixture_.data("hidden_seq" + std::to_string(k)), n * D), kAtol);
+  }
+}
+
+TEST_P(ReferenceParity, IncrementalDecodeLogits) {
+  ForwardContext ctx{pool_, nullptr};
+  const int64_t V = model_->config().vocab_size;
+  for (size_t k = 0; k < fixture_.sequences.size(); ++k) {
+    const auto& seq = fixture_.sequences[k];
+    const int64_t p = fixture_.decode_prefill_lengths[k], n = int64_t(seq.size());
+    const float* expect = fixture_.data("decode_logits_seq" + std::to_string(k));
+    KvCache cache = model_->make_cache(DType::kF32);
+    const int32_t s = cache.add_sequence();
+    Batch b;
+    for (int64_t i = 0; i < p; ++i) b.add(seq[size_t(i)], s, i, i == p - 1);
+    ForwardOutputs out;
+    model_->forward(ctx, b, cache, out);
+    EXPECT_LT(max_abs_diff(out.logits.data(), expect, V), kAtol) << "预填充最后一行";
+    for (int64_t i = p; i < n; ++i) {
+      b.clear();
+      b.add(seq[size_t(i)], s, i, true);
+      model_->forward(ctx, b, cache, out);
+      EXPECT_LT(max_abs_diff(out.logits.data(), expect + (i - p + 1) * V, V), kAtol) << "位置 " << i;
+    }
+    EXPECT_EQ(cache.length(s), n);
+  }
+}
+
+// 两条不同长度的序列在一次前向中（交错排列）与分别单独运行的 logits 一致。
+TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
+  ForwardContext ctx{pool_, nullptr};
+  const int64_t V = model_->config().vocab_size;
+  KvCache cache = model_->make_cache(DType::kF32);
+  const int32_t s0 = cache.add_sequence(), s1 = cache.add_sequence();
+  const auto& a = fixture_.sequences[0];
+  const auto& c = fixture_.sequences[1];
+  Batch b;
+  for (size_t i = 0; i < std::max(a.size(), c.size()); ++i) {
+    if (i < c.size()) b.add(c[i], s1, int64_t(i), true);
+    if (i < a.size()) b.add(a[i], s0, int64_t(i), true);
+  }
+  ForwardOutputs out;
+  model_->forward(ctx, b, cache, out);
+  int64_t row = 0;
+  for (size_t i = 0; i < std::max(a.size(), c.size()); ++i) {
+    if (i < c.size()) {
+      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq1") + int64_t(i) * V, V), kAtol);
+    }
+    if (i < a.size()) {
+      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq0") + int64_t(i) * V, V), kAtol);
+    }
+  }
+  // 接着在同一批中为两条序列各解码一个 token（不同位置）
+  b.clear();
+  b.add(7, s0, int64_t(a.size()), true);
+  b.add(9, s1, int64_t(c.size()), true);
+  model_->forward(ctx, b, cache, out);
+  for (int which = 0; which < 2; ++which) {
+    std::vector<int32_t> seq = which == 0 ? a : c;
+    seq.push_back(which == 0 ? 7 : 9);
+    KvCache single = model_->make_cache(DType::kF32);
+    const int32_t s = single.add_sequence();
+    Batch sb;
+    for (size_t i = 0; i < seq.size(); ++i) sb.add(seq[i], s, int64_t(i), i + 1 == seq.size());
+    ForwardOutputs so;
+    model_->forward(ctx, sb, single, so);
+    EXPECT_LT(max_abs_diff(out.logits_row(which), so.logits.data(), V), kAtol) << "序列 " << which;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, ReferenceParity,
+    testing::Values(Case{"v2lite-tiny", MlaMode::kLatent}, Case{"v2lite-tiny", MlaMode::kExpanded},
+                    Case{"v2-tiny", MlaMode::kLatent}, Case{"v2-tiny", MlaMode::kExpanded},
+                    Case{"v3-tiny", MlaMode::kLatent}, Case{"v3-tiny", MlaMode::kExpanded},
+                    Case{"v3-tiny-bf16", MlaMode::kLatent}, Case{"v3-tiny-bf16", MlaMode::kExpanded}),
+    case_name);
+
+}  // namespace
+}  // namespace dsinfer
