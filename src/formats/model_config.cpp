@@ -135,6 +135,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.qk_rope_head_dim = r.integer("qk_rope_head_dim", true, 0, 2);
   c.v_head_dim = r.integer("v_head_dim", true, 0, 1);
   if (c.qk_rope_head_dim % 2) r.fail("qk_rope_head_dim", "必须是偶数（RoPE 按相邻两维成对旋转）");
+  if (c.qk_rope_head_dim > 512) r.fail("qk_rope_head_dim", cat("取值 ", c.qk_rope_head_dim, " 过大（≤ 512）"));
 
   c.n_routed_experts = r.integer("n_routed_experts", false, 0, 1);
   if (c.n_routed_experts > 0) {
@@ -145,6 +146,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.n_shared_experts = r.integer("n_shared_experts", false, 0, 0);
     c.n_group = r.integer("n_group", false, 1, 1);
     c.topk_group = r.integer("topk_group", false, 1, 1);
+    if (c.n_group > 256) r.fail("n_group", cat("取值 ", c.n_group, " 过大（≤ 256）"));
     if (c.n_routed_experts % c.n_group)
       r.fail("n_group", cat("取值 ", c.n_group, " 不能整除 n_routed_experts ", c.n_routed_experts));
     if (c.topk_group > c.n_group)

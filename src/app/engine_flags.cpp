@@ -1,0 +1,37 @@
+#include "app/engine_flags.h"
+
+#include <cstdio>
+
+#include "core/mapped_file.h"
+
+namespace dsinfer {
+
+void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
+  flags.add_string("-m,--model", &model_dir, "模型目录（config.json + safetensors）", model_required);
+  flags.add_string("--config", &config_path, "OptimizationConfig 的 TOML 文件");
+  for (const auto& key : OptimizationConfig::keys()) {
+    const std::string name = key.name;
+    flags.add_custom(OptimizationConfig::flag_name(name), "V", key.help + "（配置项 " + name + "）",
+                     [this, name](const std::string&, const std::string& v) { overrides.emplace_back(name, v); });
+  }
+  if (!with_stats) return;
+  flags.add_bool("--stats", &stats, "结束后打印性能统计表（stderr）");
+  flags.add_string("--stats-json", &stats_json, "把性能统计以 JSON 写入文件");
+}
+
+OptimizationConfig EngineFlags::resolve() const {
+  OptimizationConfig c;
+  if (!config_path.empty()) c.load_toml_file(config_path);
+  for (const auto& [k, v] : overrides) c.set(k, v);
+  return c;
+}
+
+void EngineFlags::report(const PerformanceMonitor& monitor) const {
+  if (stats) std::fprintf(stderr, "%s", monitor.table().c_str());
+  if (!stats_json.empty()) {
+    const std::string j = monitor.json() + "\n";
+    write_file(stats_json, j.data(), j.size());
+  }
+}
+
+}  // namespace dsinfer

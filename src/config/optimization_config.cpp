@@ -1,0 +1,177 @@
+#include "config/optimization_config.h"
+
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/error.h"
+
+namespace dsinfer {
+
+std::string mla_mode_name(MlaMode m) { return m == MlaMode::kLatent ? "latent" : "expanded"; }
+
+namespace {
+
+using Key = OptimizationConfig::Key;
+using Kind = OptimizationConfig::Kind;
+
+[[noreturn]] void bad_value(const std::string& key, const std::string& value, const std::string& expect) {
+  throw Error(ErrorCode::kConfig, cat("配置项 ", key, " 的取值 '", value, "' 非法（", expect, "）"));
+}
+
+int64_t parse_int_value(const std::string& key, const std::string& v, int64_t lo, int64_t hi) {
+  size_t used = 0;
+  long long x = 0;
+  try {
+    x = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    bad_value(key, v, cat("应为整数 ", lo, "…", hi));
+  }
+  if (used != v.size() || x < lo || x > hi) bad_value(key, v, cat("应为整数 ", lo, "…", hi));
+  return x;
+}
+
+bool parse_bool_value(const std::string& key, const std::string& v) {
+  if (v == "true" || v == "1" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "off") return false;
+  bad_value(key, v, "应为 true 或 false");
+}
+
+std::string bool_str(bool b) { return b ? "true" : "false"; }
+
+std::vector<Key> make_keys() {
+  using C = OptimizationConfig;
+  return {
+      {"mla_mode", Kind::kEnum, "MLA 缓存方式：latent（缓存压缩潜向量，吸收解码）| expanded（缓存每头 K/V，标准注意力基线）",
+       [](C& c, const std::string& v) {
+         if (v == "latent") c.mla_mode = MlaMode::kLatent;
+         else if (v == "expanded") c.mla_mode = MlaMode::kExpanded;
+         else bad_value("mla_mode", v, "可选：latent、expanded");
+       },
+       [](const C& c) { return mla_mode_name(c.mla_mode); }},
+      {"kv_dtype", Kind::kEnum, "KV 缓存元素类型：f32 | bf16",
+       [](C& c, const std::string& v) {
+         if (v == "f32") c.kv_dtype = DType::kF32;
+         else if (v == "bf16") c.kv_dtype = DType::kBF16;
+         else bad_value("kv_dtype", v, "可选：f32、bf16");
+       },
+       [](const C& c) { return std::string(c.kv_dtype == DType::kF32 ? "f32" : "bf16"); }},
+      {"threads", Kind::kInt, "计算线程数（0 = 全部 CPU 核）",
+       [](C& c, const std::string& v) { c.threads = parse_int_value("threads", v, 0, 1024); },
+       [](const C& c) { return std::to_string(c.threads); }},
+      {"max_batch", Kind::kInt, "一次前向中并行的最多序列数",
+       [](C& c, const std::string& v) { c.max_batch = parse_int_value("max_batch", v, 1, 4096); },
+       [](const C& c) { return std::to_string(c.max_batch); }},
+      {"kv_block_size", Kind::kInt, "KV 缓存每块的 token 数（缓存按块增长）",
+       [](C& c, const std::string& v) { c.kv_block_size = parse_int_value("kv_block_size", v, 1, 65536); },
+       [](const C& c) { return std::to_string(c.kv_block_size); }},
+      {"load_mode", Kind::kEnum, "权重加载：mmap（按需映射）| read（读入匿名内存，避免文件页被回收）",
+       [](C& c, const std::string& v) {
+         if (v == "mmap") c.load_mode = LoadMode::kMmap;
+         else if (v == "read") c.load_mode = LoadMode::kRead;
+         else bad_value("load_mode", v, "可选：mmap、read");
+       },
+       [](const C& c) { return std::string(c.load_mode == LoadMode::kMmap ? "mmap" : "read"); }},
+      {"isa", Kind::kEnum, "CPU 内核路径：auto | scalar | avx2 | avx512",
+       [](C& c, const std::string& v) {
+         if (v != "auto" && v != "scalar" && v != "avx2" && v != "avx512")
+           bad_value("isa", v, "可选：auto、scalar、avx2、avx512");
+         c.isa = v;
+       },
+       [](const C& c) { return c.isa; }},
+      {"mtp.enabled", Kind::kBool, "启用 MTP 自推测解码",
+       [](C& c, const std::string& v) { c.mtp.enabled = parse_bool_value("mtp.enabled", v); },
+       [](const C& c) { return bool_str(c.mtp.enabled); }},
+      {"mtp.draft_tokens", Kind::kInt, "MTP 每步起草的 token 数（1…8）",
+       [](C& c, const std::string& v) { c.mtp.draft_tokens = parse_int_value("mtp.draft_tokens", v, 1, 8); },
+       [](const C& c) { return std::to_string(c.mtp.draft_tokens); }},
+      {"mtp.adaptive", Kind::kBool, "按实测接受率与验证代价自适应选择每步起草数（可为 0）",
+       [](C& c, const std::string& v) { c.mtp.adaptive = parse_bool_value("mtp.adaptive", v); },
+       [](const C& c) { return bool_str(c.mtp.adaptive); }},
+  };
+}
+
+const Key* find_key(const std::string& name) {
+  for (const auto& k : OptimizationConfig::keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::kEnum: return "字符串";
+    case Kind::kInt: return "整数";
+    case Kind::kBool: return "布尔值";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const std::vector<Key>& OptimizationConfig::keys() {
+  static const std::vector<Key> k = make_keys();
+  return k;
+}
+
+std::string OptimizationConfig::flag_name(const std::string& key) {
+  std::string f = "--" + key;
+  for (char& c : f)
+    if (c == '_' || c == '.') c = '-';
+  return f;
+}
+
+void OptimizationConfig::set(const std::string& key, const std::string& value) {
+  const Key* k = find_key(key);
+  if (!k) throw Error(ErrorCode::kConfig, cat("未知配置项 '", key, "'"));
+  k->set(*this, value);
+}
+
+void OptimizationConfig::load_toml_file(const std::string& path) { load_toml_text(read_text_file(path), path); }
+
+void OptimizationConfig::load_toml_text(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw Error(ErrorCode::kConfig, cat("配置文件 ", source, " 不是合法的 TOML（第 ", e.source().begin.line, " 行：",
+                                        e.description(), "）"));
+  }
+  // 展平为 "小节.键" → 节点
+  std::map<std::string, const toml::node*> flat;
+  for (const auto& [k, v] : root) {
+    if (const toml::table* sub = v.as_table()) {
+      for (const auto& [k2, v2] : *sub) flat[std::string(k.str()) + "." + std::string(k2.str())] = &v2;
+    } else {
+      flat[std::string(k.str())] = &v;
+    }
+  }
+  for (const auto& [name, node] : flat) {
+    const Key* k = find_key(name);
+    if (!k) throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": 未知配置项 '", name, "'"));
+    std::string value;
+    const bool ok = (k->kind == Kind::kInt && node->is_integer()) || (k->kind == Kind::kBool && node->is_boolean()) ||
+                    (k->kind == Kind::kEnum && node->is_string());
+    if (!ok) throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": 配置项 ", name, " 应为", kind_name(k->kind)));
+    if (node->is_integer()) value = std::to_string(node->as_integer()->get());
+    else if (node->is_boolean()) value = node->as_boolean()->get() ? "true" : "false";
+    else value = node->as_string()->get();
+    try {
+      k->set(*this, value);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": ", e.what()));
+    }
+  }
+}
+
+std::string OptimizationConfig::to_toml() const {
+  std::ostringstream top, mtp_section;
+  for (const auto& k : keys()) {
+    std::string v = k.get(*this);
+    if (k.kind == Kind::kEnum) v = "\"" + v + "\"";
+    if (k.name.rfind("mtp.", 0) == 0) mtp_section << k.name.substr(4) << " = " << v << "\n";
+    else top << k.name << " = " << v << "\n";
+  }
+  return top.str() + "\n[mtp]\n" + mtp_section.str();
+}
+
+}  // namespace dsinfer

@@ -1,0 +1,55 @@
+// OptimizationConfig：选择优化策略的唯一地方（MLA 模式、KV dtype、线程、批大小、权重加载方式、
+// 指令集路径、MTP 推测解码…）。来源优先级：默认值 < TOML 文件（--config）< 命令行参数。
+// 每个配置项只在 keys() 表中声明一次：名字、类型、说明、校验、读写；TOML 解析、命令行参数
+// （键名中的 '_' 与 '.' 换成 '-'，如 mtp.draft_tokens → --mtp-draft-tokens）与 dsinfer info 的
+// 打印都由这张表生成。未知配置项与非法取值抛出 Error(kConfig)，消息点名配置项。
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/mapped_file.h"
+#include "model/forward_context.h"
+
+namespace dsinfer {
+
+struct OptimizationConfig {
+  MlaMode mla_mode = MlaMode::kLatent;
+  DType kv_dtype = DType::kF32;
+  int64_t threads = 0;         // 0：使用全部 CPU 核
+  int64_t max_batch = 16;      // 一次前向中并行的最多序列数
+  int64_t kv_block_size = 64;  // KV 缓存每块的 token 数
+  LoadMode load_mode = LoadMode::kMmap;
+  std::string isa = "auto";  // auto | scalar | avx2 | avx512
+  struct Mtp {
+    bool enabled = false;
+    int64_t draft_tokens = 1;  // 每步起草的 token 数 k（1…8）
+    bool adaptive = false;     // 按实测接受率与验证代价逐步选择 k（可为 0）
+  } mtp;
+
+  enum class Kind { kEnum, kInt, kBool };
+  struct Key {
+    std::string name;  // TOML 键（小节用点号，如 "mtp.enabled"）
+    Kind kind;
+    std::string help;
+    std::function<void(OptimizationConfig&, const std::string&)> set;  // 校验失败时抛出
+    std::function<std::string(const OptimizationConfig&)> get;
+  };
+  static const std::vector<Key>& keys();
+  static std::string flag_name(const std::string& key);  // "mtp.draft_tokens" → "--mtp-draft-tokens"
+
+  // 按键名设置（命令行或测试）；未知键或非法值抛出 Error(kConfig)。
+  void set(const std::string& key, const std::string& value);
+  // 读取 TOML 文件并覆盖对应项；文件中的未知键、类型错误都点名文件与键。
+  void load_toml_file(const std::string& path);
+  void load_toml_text(const std::string& text, const std::string& source);
+  // 生效配置的 TOML 文本
+  std::string to_toml() const;
+};
+
+std::string mla_mode_name(MlaMode m);
+
+}  // namespace dsinfer
