@@ -17,9 +17,10 @@ Generator::Generator(DeepseekModel& model, ThreadPool& pool, const OptimizationC
                      PerformanceMonitor* monitor)
     : model_(model), pool_(pool), config_(config), monitor_(monitor) {}
 
-bool Generator::is_eos(int32_t token) const {
+bool Generator::is_stop(const GenerationRequest& r, int32_t token) const {
   const auto& eos = model_.config().eos_token_ids;
-  return std::find(eos.begin(), eos.end(), token) != eos.end();
+  if (r.stop_at_eos && std::find(eos.begin(), eos.end(), token) != eos.end()) return true;
+  return std::find(r.stop_token_ids.begin(), r.stop_token_ids.end(), token) != r.stop_token_ids.end();
 }
 
 std::vector<std::vector<int32_t>> Generator::generate(const std::vector<GenerationRequest>& requests,
@@ -56,7 +57,7 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
     last[i] = token;
     if (on_token) on_token(first + i, token);
     const auto& r = requests[first + i];
-    if (int64_t(results[first + i].size()) >= r.max_new_tokens || (r.stop_at_eos && is_eos(token))) done[i] = true;
+    if (int64_t(results[first + i].size()) >= r.max_new_tokens || is_stop(r, token)) done[i] = true;
   };
 
   // 预填充：把所有提示拼成 token 流，按 kPrefillChunk 分块前向；每条序列只在其最后一个提示 token 处输出

@@ -18,6 +18,7 @@ struct GenerationRequest {
   int64_t max_new_tokens = 32;
   SamplingParams sampling;
   bool stop_at_eos = true;
+  std::vector<int32_t> stop_token_ids;  // 额外的停止 token（与 vLLM 的 stop_token_ids 相同语义）
 };
 
 // (请求序号, 新 token)
@@ -37,7 +38,7 @@ class Generator {
  private:
   void generate_group(const std::vector<GenerationRequest>& requests, size_t first, size_t count,
                       std::vector<std::vector<int32_t>>& results, const TokenCallback& on_token);
-  bool is_eos(int32_t token) const;
+  bool is_stop(const GenerationRequest& r, int32_t token) const;
 
   DeepseekModel& model_;
   ThreadPool& pool_;

@@ -1,0 +1,72 @@
+#include "config/optimization_config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace dsinfer {
+namespace {
+
+TEST(OptimizationConfig, DefaultsSetAndFlagNames) {
+  OptimizationConfig c;
+  EXPECT_EQ(c.mla_mode, MlaMode::kLatent);
+  c.set("mla_mode", "expanded");
+  c.set("kv_dtype", "bf16");
+  c.set("threads", "3");
+  c.set("load_mode", "read");
+  c.set("isa", "scalar");
+  c.set("mtp.enabled", "true");
+  c.set("mtp.draft_tokens", "4");
+  c.set("mtp.adaptive", "on");
+  EXPECT_EQ(c.mla_mode, MlaMode::kExpanded);
+  EXPECT_EQ(c.kv_dtype, DType::kBF16);
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.load_mode, LoadMode::kRead);
+  EXPECT_TRUE(c.mtp.enabled && c.mtp.adaptive);
+  EXPECT_EQ(c.mtp.draft_tokens, 4);
+  EXPECT_EQ(OptimizationConfig::flag_name("mtp.draft_tokens"), "--mtp-draft-tokens");
+  const std::string t = c.to_toml();
+  EXPECT_NE(t.find("mla_mode = \"expanded\""), std::string::npos);
+  EXPECT_NE(t.find("[mtp]\nenabled = true"), std::string::npos);
+  // to_toml 的输出可以原样读回
+  OptimizationConfig d;
+  d.load_toml_text(t, "roundtrip");
+  EXPECT_EQ(d.to_toml(), t);
+}
+
+TEST(OptimizationConfig, RejectsBadValuesNamingTheKey) {
+  OptimizationConfig c;
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"mla_mode", "x"},
+                                                                      {"kv_dtype", "f8"},
+                                                                      {"threads", "-1"},
+                                                                      {"threads", "2x"},
+                                                                      {"max_batch", "0"},
+                                                                      {"kv_block_size", "abc"},
+                                                                      {"load_mode", "disk"},
+                                                                      {"isa", "neon"},
+                                                                      {"mtp.enabled", "maybe"},
+                                                                      {"mtp.draft_tokens", "9"}}) {
+    try {
+      c.set(k, v);
+      ADD_FAILURE() << k << "=" << v;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      EXPECT_NE(std::string(e.what()).find(k), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(c.set("nope", "1"), Error);
+}
+
+TEST(OptimizationConfig, TomlTypesAreChecked) {
+  OptimizationConfig c;
+  EXPECT_THROW(c.load_toml_text("threads = \"4\"", "f.toml"), Error);
+  EXPECT_THROW(c.load_toml_text("[mtp]\nenabled = 1", "f.toml"), Error);
+  EXPECT_THROW(c.load_toml_text("[mtp]\nfoo = 1", "f.toml"), Error);
+  EXPECT_THROW(c.load_toml_text("mla_mode = 3", "f.toml"), Error);
+  c.load_toml_text("max_batch = 8\n[mtp]\nadaptive = true\n", "f.toml");
+  EXPECT_EQ(c.max_batch, 8);
+  EXPECT_TRUE(c.mtp.adaptive);
+}
+
+}  // namespace
+}  // namespace dsinfer
