@@ -17,12 +17,16 @@ int cmd_version(int, char**) {
 int cmd_run(int, char**);
 int cmd_logits(int, char**);
 int cmd_info(int, char**);
+int cmd_bench(int, char**);
+int cmd_make_model(int, char**);
 
 // 子命令表：新增子命令时在此加一行，并在 cmd_*.cpp 中实现。
 const Command kCommands[] = {
     {"run", "由提示生成续写", cmd_run},
     {"logits", "把每个位置的 logits 写成 .npy（与参考实现比较）", cmd_logits},
     {"info", "模型规模、参数量与 KV 缓存占用（只需 config.json）", cmd_info},
+    {"bench", "速度与内存测量（预填充 / 解码 / 带宽）", cmd_bench},
+    {"make-model", "写出真实形状的随机权重检查点", cmd_make_model},
     {"version", "打印版本", cmd_version},
 };
 const int kNumCommands = int(sizeof(kCommands) / sizeof(kCommands[0]));

@@ -158,6 +158,7 @@ float dot(const float* a, const float* b, int64_t n) { return g_table->dot(a, b,
 void softmax(float* x, int64_t n) { g_table->softmax(x, n); }
 void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) { g_table->row_to_f32(dtype, src, dst, n); }
 void attention(const AttentionArgs& args, float* scratch) { g_table->attention(args, scratch); }
+float stream_read(const float* x, int64_t n) { return g_table->stream_read(x, n); }
 
 void row_from_f32(DType dtype, const float* src, void* dst, int64_t n) {
   if (dtype == DType::kF32) {

@@ -30,6 +30,9 @@ void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, floa
 void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                  int64_t ldy, int64_t row_begin, int64_t row_end);
 
+// STREAM 式读带宽探针：对 n 个 float 求和（多路累加器，结果防止被优化掉）。
+float stream_read(const float* x, int64_t n);
+
 // 一组独立的矩阵乘（MoE 的各个专家、MLA 的逐头吸收矩阵）：把所有输出行按代价
 // （行数 × token 数）切块，在一次并行区内均分给各线程——每层只同步一次，而不是每个矩阵一次。
 struct MatmulJob {

@@ -16,6 +16,7 @@ struct KernelTable {
   void (*softmax)(float* x, int64_t n);
   void (*row_to_f32)(DType dtype, const void* src, float* dst, int64_t n);
   void (*attention)(const AttentionArgs& args, float* scratch);
+  float (*stream_read)(const float* x, int64_t n);
 };
 
 namespace scalar { const KernelTable& table(); }

@@ -293,9 +293,26 @@ void attention(const AttentionArgs& a, float* scratch) {
 }
 
 template <class S>
+float stream_read(const float* x, int64_t n) {
+  constexpr int64_t W = S::kWidth;
+  typename S::V a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
+  int64_t k = 0;
+  for (; k + 4 * W <= n; k += 4 * W) {
+    a0 = S::add(a0, S::load(x + k));
+    a1 = S::add(a1, S::load(x + k + W));
+    a2 = S::add(a2, S::load(x + k + 2 * W));
+    a3 = S::add(a3, S::load(x + k + 3 * W));
+  }
+  float s = S::reduce_add(S::add(S::add(a0, a1), S::add(a2, a3)));
+  for (; k < n; ++k) s += x[k];
+  return s;
+}
+
+template <class S>
 const KernelTable& make_table() {
   static const KernelTable table{matmul_rows<S>, rms_norm<S>, silu_mul<S>, axpy<S>,
-                                 dot<S>,         softmax<S>,  row_to_f32<S>, attention<S>};
+                                 dot<S>,         softmax<S>,  row_to_f32<S>, attention<S>,
+                                 stream_read<S>};
   return table;
 }
 

@@ -1,0 +1,104 @@
+// dsinfer bench：预填充 / 解码速度、首 token 延迟、峰值内存、KV 字节（各重复取中位数），
+// 以及 --bandwidth 的 STREAM 式读带宽探针（同样的线程数）。
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "app/engine_flags.h"
+#include "app/flags.h"
+#include "core/error.h"
+#include "kernels/kernels.h"
+#include "runtime/bench_runner.h"
+
+namespace dsinfer {
+
+int cmd_bench(int argc, char** argv) {
+  FlagSet flags("bench", "测量预填充 / 解码速度、首 token 延迟、峰值内存与 KV 字节（类似 llama-bench）。");
+  EngineFlags ef;
+  ef.add_to(flags, false, false);
+  BenchOptions o;
+  int64_t seed = 0, bw_mib = 1024;
+  bool json = false, bandwidth = false;
+  flags.add_int("-p,--prompt", &o.prompt, "预填充 token 数（默认 512，0 = 跳过）");
+  flags.add_int("-n,--gen", &o.gen, "解码 token 数（默认 128，0 = 跳过）");
+  flags.add_custom("-t", "N", "线程数（同 --threads）",
+                   [&](const std::string&, const std::string& v) { ef.overrides.emplace_back("threads", v); });
+  flags.add_int("--batch", &o.batch, "并行序列数（默认 1）");
+  flags.add_int("--ctx", &o.ctx, "解码前先把缓存填到 C 个 token（默认 0）");
+  flags.add_int("--reps", &o.reps, "重复次数，取中位数（默认 3）");
+  flags.add_int("--seed", &seed, "随机 token 的种子");
+  flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
+  flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 1024）");
+  flags.add_bool("--json", &json, "以一个 JSON 对象输出");
+  if (!flags.parse(argc, argv, 2)) {
+    std::printf("%s", flags.help().c_str());
+    return 0;
+  }
+  o.seed = uint64_t(seed);
+  if (ef.model_dir.empty() && !bandwidth)
+    throw Error(ErrorCode::kInvalidArgument, "缺少必填参数 --model（只测带宽时用 --bandwidth）");
+  if (bw_mib < 1) throw Error(ErrorCode::kInvalidArgument, "参数 --bandwidth-mib 应 ≥ 1");
+  const OptimizationConfig oc = ef.resolve();
+  nlohmann::json j;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<ThreadPool> own_pool;
+  ThreadPool* pool;
+  if (!ef.model_dir.empty()) {
+    engine = std::make_unique<Engine>(ef.model_dir, oc);
+    pool = &engine->pool();
+  } else {
+    apply_isa(oc.isa);
+    own_pool = std::make_unique<ThreadPool>(int(oc.threads));
+    pool = own_pool.get();
+  }
+  j["threads"] = pool->size();
+  j["isa"] = std::string(kernels::isa_name(kernels::active_isa()));
+  if (bandwidth) j["read_gbps"] = measure_read_bandwidth(*pool, bw_mib << 20, 10);
+  if (engine) {
+    const BenchResult r = run_benchmark(*engine, o);
+    j["model"] = ef.model_dir;
+    j["mla_mode"] = mla_mode_name(oc.mla_mode);
+    j["kv_dtype"] = oc.kv_dtype == DType::kF32 ? "f32" : "bf16";
+    j["load_mode"] = oc.load_mode == LoadMode::kMmap ? "mmap" : "read";
+    j["prompt"] = o.prompt;
+    j["gen"] = o.gen;
+    j["batch"] = o.batch;
+    j["ctx"] = o.ctx;
+    j["reps"] = o.reps;
+    j["prefill_tps"] = r.prefill_tps;
+    j["decode_tps"] = r.decode_tps;
+    j["ttft_ms"] = r.ttft_ms;
+    j["prefill_tps_runs"] = r.prefill_tps_runs;
+    j["decode_tps_runs"] = r.decode_tps_runs;
+    j["peak_rss_bytes"] = r.peak_rss_bytes;
+    j["kv_bytes"] = r.kv_bytes;
+    j["kv_bytes_allocated"] = r.kv_bytes_allocated;
+    j["weight_bytes_per_token"] = r.weight_bytes_per_token;
+    if (bandwidth && r.decode_tps > 0 && o.batch == 1)
+      j["roofline_fraction"] = r.decode_tps * double(r.weight_bytes_per_token) / (j["read_gbps"].get<double>() * 1e9);
+  }
+  if (json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("线程 %lld，指令集 %s\n", (long long)j["threads"].get<int64_t>(), j["isa"].get<std::string>().c_str());
+  if (bandwidth) std::printf("读带宽:        %.1f GB/s\n", j["read_gbps"].get<double>());
+  if (engine) {
+    std::printf("模型:          %s（%s，KV %s，权重 %s）\n", ef.model_dir.c_str(), j["mla_mode"].get<std::string>().c_str(),
+                j["kv_dtype"].get<std::string>().c_str(), j["load_mode"].get<std::string>().c_str());
+    if (o.prompt > 0)
+      std::printf("预填充 pp%lld:  %.2f token/s（首 token %.1f ms）\n", (long long)o.prompt, j["prefill_tps"].get<double>(),
+                  j["ttft_ms"].get<double>());
+    if (o.gen > 0)
+      std::printf("解码 tg%lld:    %.2f token/s（batch %lld，上下文 %lld）\n", (long long)o.gen,
+                  j["decode_tps"].get<double>(), (long long)o.batch, (long long)o.ctx);
+    std::printf("每 token 权重: %.3f GB\nKV 缓存:       %.2f MiB\n峰值常驻内存:  %.2f GiB\n",
+                double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9, double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
+                double(j["peak_rss_bytes"].get<int64_t>()) / 1073741824.0);
+    if (j.contains("roofline_fraction"))
+      std::printf("带宽上限比例:  %.1f%%\n", 100.0 * j["roofline_fraction"].get<double>());
+  }
+  return 0;
+}
+
+}  // namespace dsinfer

@@ -1,0 +1,108 @@
+#include "runtime/bench_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "core/buffer.h"
+#include "core/error.h"
+#include "kernels/kernels.h"
+
+namespace dsinfer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// 把 batch 条序列各 n 个 token（从各自当前长度起）分块喂入，最后一块只要求最后一个 token 的输出。
+void feed(DeepseekModel& model, ForwardContext& ctx, KvCache& cache, const std::vector<int32_t>& seqs, int64_t n,
+          std::mt19937& rng, bool want_last) {
+  const int64_t V = model.config().vocab_size;
+  std::uniform_int_distribution<int32_t> tok(0, int32_t(V - 1));
+  Batch b;
+  ForwardOutputs out;
+  for (int32_t s : seqs) {
+    const int64_t start = cache.length(s);
+    for (int64_t i = 0; i < n; ++i) {
+      b.add(tok(rng), s, start + i, want_last && i == n - 1);
+      if (b.size() >= Generator::kPrefillChunk) {
+        model.forward(ctx, b, cache, out);
+        b.clear();
+      }
+    }
+  }
+  if (b.size()) model.forward(ctx, b, cache, out);
+}
+
+}  // namespace
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
+  if (o.prompt < 0 || o.gen < 0 || o.batch < 1 || o.ctx < 0 || o.reps < 1)
+    throw Error(ErrorCode::kInvalidArgument, "bench 参数非法：-p、-n、--ctx 应 ≥ 0，--batch、--reps 应 ≥ 1");
+  DeepseekModel& model = engine.model();
+  ForwardContext ctx = engine.context();
+  std::mt19937 rng(uint32_t(o.seed));
+  BenchResult r;
+  for (int64_t rep = 0; rep < o.reps; ++rep) {
+    if (o.prompt > 0) {
+      KvCache cache = engine.make_cache();
+      std::vector<int32_t> seqs;
+      for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
+      const auto t0 = Clock::now();
+      feed(model, ctx, cache, seqs, o.prompt, rng, true);
+      const double s = seconds(t0, Clock::now());
+      r.prefill_tps_runs.push_back(double(o.prompt * o.batch) / s);
+      r.ttft_ms_runs.push_back(s * 1e3);
+    }
+    if (o.gen > 0) {
+      KvCache cache = engine.make_cache();
+      std::vector<int32_t> seqs;
+      for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
+      feed(model, ctx, cache, seqs, std::max<int64_t>(o.ctx, 1), rng, false);  // 填充上下文（不计时）
+      std::uniform_int_distribution<int32_t> tok(0, int32_t(model.config().vocab_size - 1));
+      Batch b;
+      ForwardOutputs out;
+      const auto t0 = Clock::now();
+      for (int64_t step = 0; step < o.gen; ++step) {
+        b.clear();
+        for (int32_t s : seqs) b.add(tok(rng), s, cache.length(s), true);
+        model.forward(ctx, b, cache, out);
+      }
+      r.decode_tps_runs.push_back(double(o.gen * o.batch) / seconds(t0, Clock::now()));
+      r.kv_bytes = int64_t(cache.used_bytes());
+      r.kv_bytes_allocated = int64_t(cache.allocated_bytes());
+    }
+  }
+  r.prefill_tps = median(r.prefill_tps_runs);
+  r.decode_tps = median(r.decode_tps_runs);
+  r.ttft_ms = median(r.ttft_ms_runs);
+  r.weight_bytes_per_token = int64_t(model.active_weight_bytes());
+  r.peak_rss_bytes = int64_t(peak_rss_bytes());
+  return r;
+}
+
+double measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps) {
+  const int64_t n = bytes / 4;
+  Buffer<float> a(static_cast<size_t>(n));
+  pool.parallel_for(n, [&](int64_t b, int64_t e, int) { std::fill(a.data() + b, a.data() + e, 1.0f); }, 4096);
+  double best = 0;
+  std::vector<float> sink(static_cast<size_t>(pool.size()));
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto t0 = Clock::now();
+    pool.parallel_for(n, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += kernels::stream_read(a.data() + b, e - b); },
+                      4096);
+    best = std::max(best, double(n) * 4 / seconds(t0, Clock::now()) / 1e9);
+  }
+  DSINFER_CHECK(sink[0] > 0, "带宽探针结果异常");
+  return best;
+}
+
+}  // namespace dsinfer

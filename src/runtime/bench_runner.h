@@ -1,0 +1,40 @@
+// 速度与内存测量（dsinfer bench 的核心，像 llama-bench）：
+//   预填充：batch 条序列各 prompt 个随机 token，一次计时 → prefill_tps、首 token 延迟；
+//   解码：（可选）先把缓存填到 ctx 个 token（不计时），再每步每条序列一个随机 token，共 gen 步 → decode_tps。
+// 每项重复 reps 次取中位数。另有 STREAM 式读带宽探针，用同样的线程数，
+// decode_tps × weight_bytes_per_token ÷ read_gbps 即达到的带宽上限（roofline）比例。
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/engine.h"
+
+namespace dsinfer {
+
+struct BenchOptions {
+  int64_t prompt = 512;
+  int64_t gen = 128;
+  int64_t batch = 1;
+  int64_t ctx = 0;
+  int64_t reps = 3;
+  uint64_t seed = 0;
+};
+
+struct BenchResult {
+  std::vector<double> prefill_tps_runs, decode_tps_runs, ttft_ms_runs;
+  double prefill_tps = 0, decode_tps = 0, ttft_ms = 0;  // 中位数
+  int64_t kv_bytes = 0;                                  // 解码测试结束时（ctx + gen 个 token）的 KV 字节
+  int64_t kv_bytes_allocated = 0;
+  int64_t weight_bytes_per_token = 0;                    // 解码一个 token 读到的权重字节（batch 1）
+  int64_t peak_rss_bytes = 0;
+};
+
+BenchResult run_benchmark(Engine& engine, const BenchOptions& options);
+
+// 读带宽（GB/s，10^9 字节每秒）：bytes 大小的数组，各线程读各自的一段，取 reps 次中最好的一次。
+double measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps);
+
+double median(std::vector<double> v);
+
+}  // namespace dsinfer
