@@ -26,6 +26,8 @@ int cmd_bench(int argc, char** argv) {
   flags.add_int("--batch", &o.batch, "并行序列数（默认 1）");
   flags.add_int("--ctx", &o.ctx, "解码前先把缓存填到 C 个 token（默认 0）");
   flags.add_int("--reps", &o.reps, "重复次数，取中位数（默认 3）");
+  bool no_warmup = false;
+  flags.add_bool("--no-warmup", &no_warmup, "不做预热轮");
   flags.add_int("--seed", &seed, "随机 token 的种子");
   flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
   flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 1024）");
@@ -35,6 +37,7 @@ int cmd_bench(int argc, char** argv) {
     return 0;
   }
   o.seed = uint64_t(seed);
+  o.warmup = !no_warmup;
   if (ef.model_dir.empty() && !bandwidth)
     throw Error(ErrorCode::kInvalidArgument, "缺少必填参数 --model（只测带宽时用 --bandwidth）");
   if (bw_mib < 1) throw Error(ErrorCode::kInvalidArgument, "参数 --bandwidth-mib 应 ≥ 1");
@@ -53,8 +56,9 @@ int cmd_bench(int argc, char** argv) {
   }
   j["threads"] = pool->size();
   j["isa"] = std::string(kernels::isa_name(kernels::active_isa()));
-  if (bandwidth) j["read_gbps"] = measure_read_bandwidth(*pool, bw_mib << 20, 10);
+  if (bandwidth && !engine) j["read_gbps"] = measure_read_bandwidth(*pool, bw_mib << 20, 10);
   if (engine) {
+    if (bandwidth) o.bandwidth_bytes = bw_mib << 20;
     const BenchResult r = run_benchmark(*engine, o);
     j["model"] = ef.model_dir;
     j["mla_mode"] = mla_mode_name(oc.mla_mode);
@@ -74,15 +78,22 @@ int cmd_bench(int argc, char** argv) {
     j["kv_bytes"] = r.kv_bytes;
     j["kv_bytes_allocated"] = r.kv_bytes_allocated;
     j["weight_bytes_per_token"] = r.weight_bytes_per_token;
-    if (bandwidth && r.decode_tps > 0 && o.batch == 1)
-      j["roofline_fraction"] = r.decode_tps * double(r.weight_bytes_per_token) / (j["read_gbps"].get<double>() * 1e9);
+    if (bandwidth && o.gen > 0) {
+      j["read_gbps"] = r.read_gbps;
+      j["read_gbps_runs"] = r.read_gbps_runs;
+      // 只在 batch 1 时有意义：batch > 1 时每步读一次权重却产出 batch 个 token
+      if (o.batch == 1) {
+        j["roofline_fraction"] = r.roofline_fraction;
+        j["roofline_fraction_runs"] = r.roofline_runs;
+      }
+    }
   }
   if (json) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   std::printf("线程 %lld，指令集 %s\n", (long long)j["threads"].get<int64_t>(), j["isa"].get<std::string>().c_str());
-  if (bandwidth) std::printf("读带宽:        %.1f GB/s\n", j["read_gbps"].get<double>());
+  if (j.contains("read_gbps")) std::printf("读带宽:        %.1f GB/s（中位数）\n", j["read_gbps"].get<double>());
   if (engine) {
     std::printf("模型:          %s（%s，KV %s，权重 %s）\n", ef.model_dir.c_str(), j["mla_mode"].get<std::string>().c_str(),
                 j["kv_dtype"].get<std::string>().c_str(), j["load_mode"].get<std::string>().c_str());
@@ -96,7 +107,7 @@ int cmd_bench(int argc, char** argv) {
                 double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9, double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
                 double(j["peak_rss_bytes"].get<int64_t>()) / 1073741824.0);
     if (j.contains("roofline_fraction"))
-      std::printf("带宽上限比例:  %.1f%%\n", 100.0 * j["roofline_fraction"].get<double>());
+      std::printf("带宽上限比例:  %.1f%%（逐轮比值的中位数）\n", 100.0 * j["roofline_fraction"].get<double>());
   }
   return 0;
 }

@@ -92,8 +92,8 @@ void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, floa
 }
 
 void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
-  // 行块 16 行（与内核的行块一致）；代价 = 行数 × token 数。各线程取累计代价连续的一段块。
-  constexpr int64_t kChunkRows = 16;
+  // 行块 32 行（GEMM 面板宽度的整数倍）；代价 = 行数 × token 数。各线程取累计代价连续的一段块。
+  constexpr int64_t kChunkRows = 32;
   struct Chunk {
     const MatmulJob* job;
     int64_t r0, r1;
@@ -156,9 +156,15 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) { g_tab
 void axpy(float a, const float* x, float* y, int64_t n) { g_table->axpy(a, x, y, n); }
 float dot(const float* a, const float* b, int64_t n) { return g_table->dot(a, b, n); }
 void softmax(float* x, int64_t n) { g_table->softmax(x, n); }
+float scale_max(float* x, int64_t n, float scale) { return g_table->scale_max(x, n, scale); }
+float exp_sum(float* x, int64_t n, float shift) { return g_table->exp_sum(x, n, shift); }
 void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) { g_table->row_to_f32(dtype, src, dst, n); }
 void attention(const AttentionArgs& args, float* scratch) { g_table->attention(args, scratch); }
 float stream_read(const float* x, int64_t n) { return g_table->stream_read(x, n); }
+void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                    int64_t col_begin, int64_t col_end, bool accumulate) {
+  g_table->matmul_nn_rows(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
+}
 
 void row_from_f32(DType dtype, const float* src, void* dst, int64_t n) {
   if (dtype == DType::kF32) {

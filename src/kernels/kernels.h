@@ -33,6 +33,11 @@ void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
 // STREAM 式读带宽探针：对 n 个 float 求和（多路累加器，结果防止被优化掉）。
 float stream_read(const float* x, int64_t n);
 
+// y[t, n] (+)= Σ_k x[t, k] · W[k, n]（权重不转置，W 为 F32 或 BF16 的 [K, N]，行距 W.ld），
+// 只算列 [col_begin, col_end)，单线程。注意力的 P·V 用它直接读缓存行，无需转置。
+void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                    int64_t col_begin, int64_t col_end, bool accumulate);
+
 // 一组独立的矩阵乘（MoE 的各个专家、MLA 的逐头吸收矩阵）：把所有输出行按代价
 // （行数 × token 数）切块，在一次并行区内均分给各线程——每层只同步一次，而不是每个矩阵一次。
 struct MatmulJob {
@@ -57,6 +62,10 @@ void axpy(float a, const float* x, float* y, int64_t n);
 float dot(const float* a, const float* b, int64_t n);
 // 原地数值稳定的 softmax
 void softmax(float* x, int64_t n);
+// x *= scale，返回 max(x)（n = 0 时返回 −inf）
+float scale_max(float* x, int64_t n, float scale);
+// x = exp(x − shift)，返回 Σ x
+float exp_sum(float* x, int64_t n, float shift);
 // 一行存储 dtype 的数据转成 f32（词嵌入行、KV 缓存行）
 void row_to_f32(DType dtype, const void* src, float* dst, int64_t n);
 // f32 写入 F32 / BF16 行（KV 缓存）

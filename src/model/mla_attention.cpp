@@ -156,37 +156,82 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
     qsrc = q_cat_.data();
   }
   o_lat_.resize(size_t(T * H * ow));
-  // 并行单元 = (token, 头组)。解码（token 少）时把头分成组以用满线程；MQA 下同组的头共享每次缓存行读取。
+
+  // 同一序列、位置连续的一段 token 若查询足够多（预填充）或上下文足够长（latent 解码），
+  // 用分块 GEMM 注意力（FlashAttention）；其余 token 用逐 token 的注意力内核。
+  use_flash_.assign(size_t(T), 0);
+  const int64_t row_values = cache.row_values();
+  for (int64_t i0 = 0; i0 < T;) {
+    int64_t i1 = i0 + 1;
+    while (i1 < T && batch.seq_ids[size_t(i1)] == batch.seq_ids[size_t(i0)] &&
+           batch.positions[size_t(i1)] == batch.positions[size_t(i1 - 1)] + 1)
+      ++i1;
+    const int64_t n_keys = batch.positions[size_t(i1 - 1)] + 1;
+    const bool flash = (i1 - i0) >= kFlashMinQueries || (latent && n_keys >= kFlashMinKeys);
+    if (flash) {
+      visible_.resize(size_t((i1 - i0) * H));
+      FlashAttentionArgs a;
+      a.kv = cache.rows(batch.seq_ids[size_t(i0)], layer);
+      a.n_keys = n_keys;
+      a.row_values = row_values;
+      a.scale = scale_;
+      if (latent) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
+        for (int64_t i = i0; i < i1; ++i)
+          for (int64_t h = 0; h < H; ++h) visible_[size_t((i - i0) * H + h)] = batch.positions[size_t(i)] + 1;
+        a.q = qsrc + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
+        a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
+        a.out = o_lat_.data() + i0 * H * ow, a.ldo = ow;
+        flash_.run(a, ctx.pool);
+      } else {  // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
+        for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
+        for (int64_t h = 0; h < H; ++h) {
+          a.q = qsrc + i0 * H * qw + h * qk, a.ldq = H * qw, a.n_q = i1 - i0, a.visible = visible_.data();
+          a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
+          a.out = o_lat_.data() + i0 * H * ow + h * ow, a.ldo = H * ow;
+          flash_.run(a, ctx.pool);
+        }
+      }
+      std::fill(use_flash_.begin() + i0, use_flash_.begin() + i1, 1);
+    }
+    i0 = i1;
+  }
+
+  // 逐 token 内核：并行单元 = (token, 头组)。解码（token 少）时把头分成组以用满线程；
+  // MQA 下同组的头共享每次缓存行读取。
   const int n_threads = ctx.pool.size();
   const int64_t head_group = T >= n_threads ? H : std::max<int64_t>(1, H / n_threads);
   const int64_t n_groups = (H + head_group - 1) / head_group;
   int64_t max_ctx = 0;
-  for (int64_t t = 0; t < T; ++t) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
-  if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
-  for (auto& s : thread_scores_) s.resize(size_t(head_group * max_ctx));
-  ctx.pool.parallel_for(T * n_groups, [&](int64_t b, int64_t e, int tid) {
-    float* scratch = thread_scores_[size_t(tid)].data();
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t t = i / n_groups, h0 = (i % n_groups) * head_group, nh = std::min(head_group, H - h0);
-      kernels::AttentionArgs a;
-      a.q = qsrc + (t * H + h0) * qw;
-      a.n_heads = nh;
-      a.q_head_stride = qw;
-      a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
-      a.n_ctx = batch.positions[size_t(t)] + 1;
-      a.scale = scale_;
-      a.out = o_lat_.data() + (t * H + h0) * ow;
-      a.out_head_stride = ow;
-      if (latent) {
-        a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
-        a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
-      } else {
-        a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
-        a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
+  for (int64_t t = 0; t < T; ++t)
+    if (!use_flash_[size_t(t)]) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
+  if (max_ctx > 0) {
+    if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
+    for (auto& s : thread_scores_) s.resize(size_t(head_group * max_ctx));
+    ctx.pool.parallel_for(T * n_groups, [&](int64_t b, int64_t e, int tid) {
+      float* scratch = thread_scores_[size_t(tid)].data();
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t t = i / n_groups, h0 = (i % n_groups) * head_group, nh = std::min(head_group, H - h0);
+        if (use_flash_[size_t(t)]) continue;
+        kernels::AttentionArgs a;
+        a.q = qsrc + (t * H + h0) * qw;
+        a.n_heads = nh;
+        a.q_head_stride = qw;
+        a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
+        a.n_ctx = batch.positions[size_t(t)] + 1;
+        a.scale = scale_;
+        a.out = o_lat_.data() + (t * H + h0) * ow;
+        a.out_head_stride = ow;
+        if (latent) {
+          a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
+          a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
+        } else {
+          a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
+          a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
+        }
+        kernels::attention(a, scratch);
       }
-      kernels::attention(a, scratch);
-    }
-  });
+    });
+  }
   if (latent) {
     // o_h = W_UV_h·o_lat_h：所有头一批完成
     o_.resize(size_t(T * H * v_dim_));

@@ -15,6 +15,7 @@
 #include "formats/model_config.h"
 #include "kernels/rope.h"
 #include "model/batch.h"
+#include "model/flash_attention.h"
 #include "model/forward_context.h"
 #include "model/kv_cache.h"
 
@@ -50,8 +51,15 @@ class MlaAttention {
   std::vector<Weight> w_uk_t_;  // 每头 [kv_lora_rank, nope]：q_abs = W_UK_T·q_nope
   std::vector<Weight> w_uv_;    // 每头 [v_dim, kv_lora_rank]：o = W_UV·o_lat
 
+  // 分块注意力的启用阈值：一段连续查询的 token 数，或 latent 模式下的上下文长度
+  static constexpr int64_t kFlashMinQueries = 16;
+  static constexpr int64_t kFlashMinKeys = 256;
+  FlashAttention flash_;
+
   // 暂存
   Buffer<float> q_a_, q_, kv_, kvb_, row_, q_cat_, o_lat_, o_;
+  std::vector<int64_t> visible_;
+  std::vector<uint8_t> use_flash_;
   std::vector<Buffer<float>> thread_scores_;
   std::vector<kernels::MatmulJob> jobs_;
 };

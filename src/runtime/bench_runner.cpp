@@ -51,32 +51,48 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
   ForwardContext ctx = engine.context();
   std::mt19937 rng(uint32_t(o.seed));
   BenchResult r;
-  for (int64_t rep = 0; rep < o.reps; ++rep) {
+  r.weight_bytes_per_token = int64_t(model.active_weight_bytes());
+  auto new_cache = [&](KvCache& cache, std::vector<int32_t>& seqs) {
+    for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
+  };
+  for (int64_t rep = o.warmup ? -1 : 0; rep < o.reps; ++rep) {
+    const bool record = rep >= 0;
     if (o.prompt > 0) {
       KvCache cache = engine.make_cache();
       std::vector<int32_t> seqs;
-      for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
+      new_cache(cache, seqs);
       const auto t0 = Clock::now();
       feed(model, ctx, cache, seqs, o.prompt, rng, true);
       const double s = seconds(t0, Clock::now());
-      r.prefill_tps_runs.push_back(double(o.prompt * o.batch) / s);
-      r.ttft_ms_runs.push_back(s * 1e3);
+      if (record) {
+        r.prefill_tps_runs.push_back(double(o.prompt * o.batch) / s);
+        r.ttft_ms_runs.push_back(s * 1e3);
+      }
     }
     if (o.gen > 0) {
       KvCache cache = engine.make_cache();
       std::vector<int32_t> seqs;
-      for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
+      new_cache(cache, seqs);
       feed(model, ctx, cache, seqs, std::max<int64_t>(o.ctx, 1), rng, false);  // 填充上下文（不计时）
+      double bw = 0;
+      if (record && o.bandwidth_bytes > 0) bw = measure_read_bandwidth(engine.pool(), o.bandwidth_bytes, 3);
       std::uniform_int_distribution<int32_t> tok(0, int32_t(model.config().vocab_size - 1));
+      const int64_t steps = record ? o.gen : std::max<int64_t>(1, o.gen / 4);
       Batch b;
       ForwardOutputs out;
       const auto t0 = Clock::now();
-      for (int64_t step = 0; step < o.gen; ++step) {
+      for (int64_t step = 0; step < steps; ++step) {
         b.clear();
         for (int32_t s : seqs) b.add(tok(rng), s, cache.length(s), true);
         model.forward(ctx, b, cache, out);
       }
-      r.decode_tps_runs.push_back(double(o.gen * o.batch) / seconds(t0, Clock::now()));
+      const double tps = double(steps * o.batch) / seconds(t0, Clock::now());
+      if (!record) continue;
+      r.decode_tps_runs.push_back(tps);
+      if (bw > 0) {
+        r.read_gbps_runs.push_back(bw);
+        r.roofline_runs.push_back(tps / double(o.batch) * double(r.weight_bytes_per_token) / (bw * 1e9));
+      }
       r.kv_bytes = int64_t(cache.used_bytes());
       r.kv_bytes_allocated = int64_t(cache.allocated_bytes());
     }
@@ -84,7 +100,8 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
   r.prefill_tps = median(r.prefill_tps_runs);
   r.decode_tps = median(r.decode_tps_runs);
   r.ttft_ms = median(r.ttft_ms_runs);
-  r.weight_bytes_per_token = int64_t(model.active_weight_bytes());
+  r.read_gbps = median(r.read_gbps_runs);
+  r.roofline_fraction = median(r.roofline_runs);
   r.peak_rss_bytes = int64_t(peak_rss_bytes());
   return r;
 }

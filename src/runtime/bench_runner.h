@@ -3,6 +3,7 @@
 //   解码：（可选）先把缓存填到 ctx 个 token（不计时），再每步每条序列一个随机 token，共 gen 步 → decode_tps。
 // 每项重复 reps 次取中位数。另有 STREAM 式读带宽探针，用同样的线程数，
 // decode_tps × weight_bytes_per_token ÷ read_gbps 即达到的带宽上限（roofline）比例。
+// 本机是共享虚拟机、带宽随时间波动，所以每轮解码前紧挨着测一次带宽，逐轮求比例再取中位数。
 #pragma once
 
 #include <cstdint>
@@ -19,11 +20,14 @@ struct BenchOptions {
   int64_t ctx = 0;
   int64_t reps = 3;
   uint64_t seed = 0;
+  bool warmup = true;               // 先跑一轮不计时的预填充 + 解码（首次触碰内存、页表、缓存）
+  int64_t bandwidth_bytes = 0;      // > 0：每轮解码前紧挨着测一次读带宽（同样的线程），算该轮的 roofline 比例
 };
 
 struct BenchResult {
-  std::vector<double> prefill_tps_runs, decode_tps_runs, ttft_ms_runs;
+  std::vector<double> prefill_tps_runs, decode_tps_runs, ttft_ms_runs, read_gbps_runs, roofline_runs;
   double prefill_tps = 0, decode_tps = 0, ttft_ms = 0;  // 中位数
+  double read_gbps = 0, roofline_fraction = 0;          // 中位数（bandwidth_bytes > 0 时）
   int64_t kv_bytes = 0;                                  // 解码测试结束时（ctx + gen 个 token）的 KV 字节
   int64_t kv_bytes_allocated = 0;
   int64_t weight_bytes_per_token = 0;                    // 解码一个 token 读到的权重字节（batch 1）

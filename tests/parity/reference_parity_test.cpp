@@ -125,6 +125,45 @@ TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
   }
 }
 
+// 长上下文（超过分块注意力的阈值）：逐 token 解码与整段预填充一致，且 latent 与 expanded 一致。
+// 这覆盖了预填充的分块 GEMM 注意力、latent 长上下文解码的按键块切分路径与逐 token 内核的相互校验。
+TEST(LongContext, DecodeEqualsPrefillAndModesAgree) {
+  const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny";
+  ThreadPool pool(2);
+  ForwardContext ctx{pool, nullptr};
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 300; ++i) tokens.push_back(int32_t((i * 131 + 7) % 512));
+  std::vector<std::vector<float>> results;
+  for (MlaMode mode : {MlaMode::kLatent, MlaMode::kExpanded}) {
+    DeepseekModel m(dir, ModelOptions{mode, LoadMode::kMmap});
+    const int64_t V = m.config().vocab_size;
+    // 整段预填充，取最后 20 个位置的 logits
+    KvCache full = m.make_cache(DType::kF32);
+    const int32_t s = full.add_sequence();
+    Batch b;
+    for (size_t i = 0; i < tokens.size(); ++i) b.add(tokens[i], s, int64_t(i), i >= 280);
+    ForwardOutputs out;
+    m.forward(ctx, b, full, out);
+    std::vector<float> prefill(out.logits.data(), out.logits.data() + 20 * V);
+    // 预填充 280 个，再逐个解码 20 个
+    KvCache inc = m.make_cache(DType::kF32);
+    const int32_t s2 = inc.add_sequence();
+    b.clear();
+    for (size_t i = 0; i < 280; ++i) b.add(tokens[i], s2, int64_t(i), false);
+    m.forward(ctx, b, inc, out);
+    std::vector<float> decode;
+    for (size_t i = 280; i < 300; ++i) {
+      b.clear();
+      b.add(tokens[i], s2, int64_t(i), true);
+      m.forward(ctx, b, inc, out);
+      decode.insert(decode.end(), out.logits.data(), out.logits.data() + V);
+    }
+    EXPECT_LT(max_abs_diff(prefill.data(), decode.data(), 20 * V), kAtol) << int(mode);
+    results.push_back(decode);
+  }
+  EXPECT_LT(max_abs_diff(results[0].data(), results[1].data(), int64_t(results[0].size())), kAtol);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, ReferenceParity,
     testing::Values(Case{"v2lite-tiny", MlaMode::kLatent}, Case{"v2lite-tiny", MlaMode::kExpanded},

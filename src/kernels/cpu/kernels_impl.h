@@ -2,10 +2,10 @@
 // kernels_<isa>.cpp 以各自的 Simd 实例化 make_table<Simd>()。模板实参不同 → 符号不同，
 // 不同 -m 选项编译出的实例不会被链接器互相替换。
 //
-// 矩阵乘 y = x·Wᵀ：每个线程负责一段输出行。token 按 x 块（约 256 KB，留在 L2）分组，
-// 每个 x 块内行按 kRowBlock 分块，再对 ≤4 个 token 的小块做 RR 行 × TT token 的寄存器外积：
-// 每载入（并转换）一个权重向量供 TT 个 token 复用。FP8 每 128 列一个缩放因子：按块累加，
-// 再乘以 s·256 折叠进总和（load_w 对 FP8 返回真值 × 2^-8）。
+// 矩阵乘 y = x·Wᵀ：每个线程负责一段输出行。token 少（解码）时用点积形式的 GEMV：
+// 行按 kRowBlock 分块，对 ≤4 个 token 做 RR 行 × TT token 的寄存器分块，每个权重向量只转换一次；
+// FP8 每 128 列一个缩放因子，按块累加后乘 s·256（load_w 对 FP8 返回真值 × 2^-8）。
+// token 多（预填充）时用打包 + 外积微内核的 GEMM（见 gemm_rows_t）。
 #pragma once
 
 #include <algorithm>
@@ -65,7 +65,7 @@ inline void accumulate(const uint8_t* w, int64_t w_stride, const float* x, int64
 template <class S, DType D, int RR, int TT>
 inline void tile(const Weight& w, int64_t row, const float* x, int64_t ldx, float* y, int64_t ldy) {
   using V = typename S::V;
-  const int64_t cols = w.cols, stride = cols * kElemBytes<D>;
+  const int64_t cols = w.cols, stride = w.row_stride() * kElemBytes<D>;
   const uint8_t* wp = w.row_ptr(row);
   V acc[RR][TT];
   float tail[RR][TT];
@@ -109,28 +109,184 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
   for (; r < r1; ++r) tile<S, D, 1, TT>(w, r, x, ldx, y, ldy);
 }
 
+// 单 token 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流，硬件预取最有效），
+// 每行 4 路独立累加器隐藏 FMA 延迟。FP8 在每个 128 列块内累加后乘块缩放。
 template <class S, DType D>
-void matmul_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                   int64_t ldy, int64_t row_begin, int64_t row_end) {
+inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const float* x, float* y) {
+  constexpr int64_t W = S::kWidth, E = kElemBytes<D>;
+  using V = typename S::V;
+  const int64_t cols = w.cols;
+  const int64_t block = D == DType::kF8E4M3 ? kFp8BlockSize : cols;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w.row_ptr(r);
+    V total = S::zero();
+    float tail = 0.0f;
+    for (int64_t kb = 0; kb < cols; kb += block) {
+      const int64_t ke = std::min(cols, kb + block);
+      V a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
+      int64_t k = kb;
+      for (; k + 4 * W <= ke; k += 4 * W) {
+        a0 = S::fma(S::template load_w<D>(row + k * E), S::load(x + k), a0);
+        a1 = S::fma(S::template load_w<D>(row + (k + W) * E), S::load(x + k + W), a1);
+        a2 = S::fma(S::template load_w<D>(row + (k + 2 * W) * E), S::load(x + k + 2 * W), a2);
+        a3 = S::fma(S::template load_w<D>(row + (k + 3 * W) * E), S::load(x + k + 3 * W), a3);
+      }
+      for (; k + W <= ke; k += W) a0 = S::fma(S::template load_w<D>(row + k * E), S::load(x + k), a0);
+      float t = 0.0f;
+      for (; k < ke; ++k) t += load_one<D>(row + k * E) * x[k];
+      const V sum = S::add(S::add(a0, a1), S::add(a2, a3));
+      if constexpr (D == DType::kF8E4M3) {
+        const float sc = w.scale_inv[(r / kFp8BlockSize) * w.scale_cols() + kb / kFp8BlockSize] * 256.0f;
+        total = S::fma(sum, S::set1(sc), total);
+        tail += t * sc;
+      } else {
+        total = S::add(total, sum);
+        tail += t;
+      }
+    }
+    y[r] = S::reduce_add(total) + tail;
+  }
+}
+
+// 解码路径（token 少）：点积形式，权重按存储 dtype 在寄存器中转换，每行只读一次。
+template <class S, DType D>
+void gemv_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                 int64_t row_begin, int64_t row_end) {
   constexpr int64_t kRowBlock = 16;
-  // x 块约 256 KB：与一个行块一起留在 L2 中
-  const int64_t x_block = std::max<int64_t>(4, (256 * 1024 / (w.cols * 4)) / 4 * 4);
-  for (int64_t tb = 0; tb < n_tokens; tb += x_block) {
-    const int64_t te = std::min(n_tokens, tb + x_block);
-    for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
-      const int64_t r1 = std::min(row_end, r0 + kRowBlock);
-      for (int64_t t0 = tb; t0 < te; t0 += 4) {
-        const float* xt = x + t0 * ldx;
-        float* yt = y + t0 * ldy;
-        switch (std::min<int64_t>(4, te - t0)) {
-          case 4: rows_loop<S, D, 2, 4>(w, r0, r1, xt, ldx, yt, ldy); break;
-          case 3: rows_loop<S, D, 2, 3>(w, r0, r1, xt, ldx, yt, ldy); break;
-          case 2: rows_loop<S, D, 2, 2>(w, r0, r1, xt, ldx, yt, ldy); break;
-          default: rows_loop<S, D, 4, 1>(w, r0, r1, xt, ldx, yt, ldy); break;
-        }
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
+    const int64_t r1 = std::min(row_end, r0 + kRowBlock);
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += 4) {
+      const float* xt = x + t0 * ldx;
+      float* yt = y + t0 * ldy;
+      switch (std::min<int64_t>(4, n_tokens - t0)) {
+        case 4: rows_loop<S, D, 2, 4>(w, r0, r1, xt, ldx, yt, ldy); break;
+        case 3: rows_loop<S, D, 2, 3>(w, r0, r1, xt, ldx, yt, ldy); break;
+        case 2: rows_loop<S, D, 2, 2>(w, r0, r1, xt, ldx, yt, ldy); break;
+        default: gemv1_rows<S, D>(w, r0, r1, xt, yt); break;
       }
     }
   }
+}
+
+// ---- 预填充路径（token 多）：打包 + 寄存器分块的 GEMM ----
+// 权重的 NR 行 × KC 列先转成 f32 并按 [k][NR] 打包（FP8 的块缩放在打包时乘入），
+// 微内核对 MR 个 token × NR 行做外积累加：每个 k 载入 2 个权重向量、广播 MR 个激活，
+// 2·MR 次 FMA，无水平归约。打包的面板留在 L1，按 KC 分块的激活留在 L2。
+template <class S>
+struct GemmShape {
+  static constexpr int kNR = 2 * S::kWidth;
+  static constexpr int kMR = S::kWidth >= 16 ? 12 : (S::kWidth >= 8 ? 6 : 4);
+  static constexpr int kKC = 256;
+};
+
+// 把 W 的行 [n0, n0+nr) × 列 [k0, k0+kc) 转成 f32 并按 [k][NR] 排布：每次取 kWidth 行 × kWidth 列，
+// 寄存器内转置后整向量写出（nr 之外的行补 0）。
+template <class S, DType D>
+void pack_panel(const Weight& w, int64_t n0, int nr, int64_t k0, int kc, float* panel) {
+  constexpr int NR = GemmShape<S>::kNR, W = S::kWidth;
+  constexpr int64_t E = kElemBytes<D>;
+  using V = typename S::V;
+  const int kv = kc / W * W;
+  for (int g = 0; g < NR; g += W) {
+    for (int kb = 0; kb < kv; kb += W) {
+      V v[W];
+      for (int i = 0; i < W; ++i) {
+        const int r = g + i;
+        if (r >= nr) {
+          v[i] = S::zero();
+          continue;
+        }
+        v[i] = S::template load_w<D>(w.row_ptr(n0 + r) + (k0 + kb) * E);
+        if constexpr (D == DType::kF8E4M3)
+          v[i] = S::mul(v[i], S::set1(w.scale_inv[((n0 + r) / kFp8BlockSize) * w.scale_cols() +
+                                                  (k0 + kb) / kFp8BlockSize] * 256.0f));
+      }
+      S::transpose(v);
+      for (int j = 0; j < W; ++j) S::store(panel + (kb + j) * NR + g, v[j]);
+    }
+    for (int r = g; r < g + W; ++r)
+      for (int c = kv; c < kc; ++c) {
+        float val = 0.0f;
+        if (r < nr) {
+          val = load_one<D>(w.row_ptr(n0 + r) + (k0 + c) * E);
+          if constexpr (D == DType::kF8E4M3)
+            val *= w.scale_inv[((n0 + r) / kFp8BlockSize) * w.scale_cols() + (k0 + c) / kFp8BlockSize] * 256.0f;
+        }
+        panel[c * NR + r] = val;
+      }
+  }
+}
+
+template <class S, int MR>
+inline void gemm_micro(const float* panel, int kc, const float* x, int64_t ldx, float* y, int64_t ldy, int nr,
+                       bool accumulate) {
+  constexpr int NR = GemmShape<S>::kNR, W = S::kWidth;
+  using V = typename S::V;
+  V acc[MR][2];
+  for (int m = 0; m < MR; ++m) acc[m][0] = acc[m][1] = S::zero();
+  for (int k = 0; k < kc; ++k) {
+    const V b0 = S::load(panel + k * NR), b1 = S::load(panel + k * NR + W);
+    for (int m = 0; m < MR; ++m) {
+      const V a = S::set1(x[m * ldx + k]);
+      acc[m][0] = S::fma(a, b0, acc[m][0]);
+      acc[m][1] = S::fma(a, b1, acc[m][1]);
+    }
+  }
+  alignas(64) float tmp[NR];
+  for (int m = 0; m < MR; ++m) {
+    float* yr = y + m * ldy;
+    if (nr == NR) {
+      if (accumulate) {
+        acc[m][0] = S::add(acc[m][0], S::load(yr));
+        acc[m][1] = S::add(acc[m][1], S::load(yr + W));
+      }
+      S::store(yr, acc[m][0]);
+      S::store(yr + W, acc[m][1]);
+    } else {
+      S::store(tmp, acc[m][0]);
+      S::store(tmp + W, acc[m][1]);
+      for (int r = 0; r < nr; ++r) yr[r] = accumulate ? yr[r] + tmp[r] : tmp[r];
+    }
+  }
+}
+
+template <class S, int MR>
+inline void gemm_micro_tail(int mr, const float* panel, int kc, const float* x, int64_t ldx, float* y, int64_t ldy,
+                            int nr, bool accumulate) {
+  if constexpr (MR > 0) {
+    if (mr == MR) return gemm_micro<S, MR>(panel, kc, x, ldx, y, ldy, nr, accumulate);
+    gemm_micro_tail<S, MR - 1>(mr, panel, kc, x, ldx, y, ldy, nr, accumulate);
+  }
+}
+
+template <class S, DType D>
+void gemm_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                 int64_t row_begin, int64_t row_end) {
+  constexpr int NR = GemmShape<S>::kNR, MR = GemmShape<S>::kMR, KC = GemmShape<S>::kKC;
+  alignas(64) static thread_local float panel[KC * NR];
+  for (int64_t n0 = row_begin; n0 < row_end; n0 += NR) {
+    const int nr = int(std::min<int64_t>(NR, row_end - n0));
+    for (int64_t k0 = 0; k0 < w.cols; k0 += KC) {
+      const int kc = int(std::min<int64_t>(KC, w.cols - k0));
+      pack_panel<S, D>(w, n0, nr, k0, kc, panel);
+      int64_t t0 = 0;
+      for (; t0 + MR <= n_tokens; t0 += MR)
+        gemm_micro<S, MR>(panel, kc, x + t0 * ldx + k0, ldx, y + t0 * ldy + n0, ldy, nr, k0 > 0);
+      if (t0 < n_tokens)
+        gemm_micro_tail<S, MR - 1>(int(n_tokens - t0), panel, kc, x + t0 * ldx + k0, ldx, y + t0 * ldy + n0, ldy,
+                                   nr, k0 > 0);
+    }
+  }
+}
+
+// token 数达到此值时走 GEMM（打包的开销被足够多的 token 摊薄）
+inline constexpr int64_t kGemmMinTokens = 12;
+
+template <class S, DType D>
+void matmul_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                   int64_t row_begin, int64_t row_end) {
+  if (n_tokens >= kGemmMinTokens) return gemm_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+  gemv_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
 }
 
 template <class S>
@@ -210,31 +366,48 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
 }
 
 template <class S>
-void softmax(float* x, int64_t n) {
+float scale_max(float* x, int64_t n, float scale) {
   constexpr int64_t W = S::kWidth;
+  const typename S::V sv = S::set1(scale);
   float mx = -INFINITY;
   int64_t k = 0;
   if (n >= W) {
-    typename S::V m = S::load(x);
-    for (k = W; k + W <= n; k += W) m = S::max(m, S::load(x + k));
+    typename S::V m = S::set1(-INFINITY);
+    for (; k + W <= n; k += W) {
+      const typename S::V v = S::mul(S::load(x + k), sv);
+      S::store(x + k, v);
+      m = S::max(m, v);
+    }
     mx = S::reduce_max(m);
   }
-  for (; k < n; ++k) mx = std::max(mx, x[k]);
-  const typename S::V mv = S::set1(mx);
+  for (; k < n; ++k) mx = std::max(mx, x[k] *= scale);
+  return mx;
+}
+
+template <class S>
+float exp_sum(float* x, int64_t n, float shift) {
+  constexpr int64_t W = S::kWidth;
+  const typename S::V mv = S::set1(shift);
   typename S::V sum = S::zero();
-  float tail = 0.0f;
-  for (k = 0; k + W <= n; k += W) {
+  int64_t k = 0;
+  for (; k + W <= n; k += W) {
     const typename S::V e = S::exp(S::sub(S::load(x + k), mv));
     S::store(x + k, e);
     sum = S::add(sum, e);
   }
-  for (; k < n; ++k) {
-    x[k] = std::exp(x[k] - mx);
-    tail += x[k];
-  }
-  const float inv = 1.0f / (S::reduce_add(sum) + tail);
+  float tail = 0.0f;
+  for (; k < n; ++k) tail += (x[k] = std::exp(x[k] - shift));
+  return S::reduce_add(sum) + tail;
+}
+
+template <class S>
+void softmax(float* x, int64_t n) {
+  const float mx = scale_max<S>(x, n, 1.0f);
+  const float inv = 1.0f / exp_sum<S>(x, n, mx);
+  constexpr int64_t W = S::kWidth;
   const typename S::V iv = S::set1(inv);
-  for (k = 0; k + W <= n; k += W) S::store(x + k, S::mul(S::load(x + k), iv));
+  int64_t k = 0;
+  for (; k + W <= n; k += W) S::store(x + k, S::mul(S::load(x + k), iv));
   for (; k < n; ++k) x[k] *= inv;
 }
 
@@ -292,6 +465,80 @@ void attention(const AttentionArgs& a, float* scratch) {
   }
 }
 
+// ---- 不转置权重的矩阵乘 y (+)= x·W：微内核直接从 W 的行读 NR 列（F32 直接载入、BF16 寄存器内转换），
+// 广播 x 的 MR 个值做外积，无需打包。----
+template <class S, DType D, int MR>
+inline void nn_micro(const float* x, int64_t ldx, const Weight& w, int64_t n0, int nr, float* y, int64_t ldy,
+                     bool accumulate) {
+  constexpr int W = S::kWidth, NR = GemmShape<S>::kNR;
+  constexpr int64_t E = kElemBytes<D>;
+  using V = typename S::V;
+  V acc[MR][2];
+  for (int m = 0; m < MR; ++m) acc[m][0] = acc[m][1] = S::zero();
+  const int64_t K = w.rows;
+  if (nr == NR) {
+    for (int64_t k = 0; k < K; ++k) {
+      const uint8_t* row = w.row_ptr(k) + n0 * E;
+      const V b0 = S::template load_w<D>(row), b1 = S::template load_w<D>(row + W * E);
+      for (int m = 0; m < MR; ++m) {
+        const V a = S::set1(x[m * ldx + k]);
+        acc[m][0] = S::fma(a, b0, acc[m][0]);
+        acc[m][1] = S::fma(a, b1, acc[m][1]);
+      }
+    }
+  } else {
+    alignas(64) float b[NR];
+    for (int64_t k = 0; k < K; ++k) {
+      const uint8_t* row = w.row_ptr(k) + n0 * E;
+      for (int c = 0; c < NR; ++c) b[c] = c < nr ? load_one<D>(row + c * E) : 0.0f;
+      const V b0 = S::load(b), b1 = S::load(b + W);
+      for (int m = 0; m < MR; ++m) {
+        const V a = S::set1(x[m * ldx + k]);
+        acc[m][0] = S::fma(a, b0, acc[m][0]);
+        acc[m][1] = S::fma(a, b1, acc[m][1]);
+      }
+    }
+  }
+  alignas(64) float tmp[NR];
+  for (int m = 0; m < MR; ++m) {
+    S::store(tmp, acc[m][0]);
+    S::store(tmp + W, acc[m][1]);
+    float* yr = y + m * ldy + n0;
+    for (int c = 0; c < nr; ++c) yr[c] = accumulate ? yr[c] + tmp[c] : tmp[c];
+  }
+}
+
+template <class S, DType D, int MR>
+inline void nn_micro_tail(int mr, const float* x, int64_t ldx, const Weight& w, int64_t n0, int nr, float* y,
+                          int64_t ldy, bool accumulate) {
+  if constexpr (MR > 0) {
+    if (mr == MR) return nn_micro<S, D, MR>(x, ldx, w, n0, nr, y, ldy, accumulate);
+    nn_micro_tail<S, D, MR - 1>(mr, x, ldx, w, n0, nr, y, ldy, accumulate);
+  }
+}
+
+template <class S, DType D>
+void matmul_nn_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                      int64_t col_begin, int64_t col_end, bool accumulate) {
+  constexpr int NR = GemmShape<S>::kNR, MR = GemmShape<S>::kMR;
+  for (int64_t n0 = col_begin; n0 < col_end; n0 += NR) {
+    const int nr = int(std::min<int64_t>(NR, col_end - n0));
+    int64_t t0 = 0;
+    for (; t0 + MR <= n_tokens; t0 += MR) nn_micro<S, D, MR>(x + t0 * ldx, ldx, w, n0, nr, y + t0 * ldy, ldy, accumulate);
+    if (t0 < n_tokens)
+      nn_micro_tail<S, D, MR - 1>(int(n_tokens - t0), x + t0 * ldx, ldx, w, n0, nr, y + t0 * ldy, ldy, accumulate);
+  }
+}
+
+template <class S>
+void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                    int64_t col_begin, int64_t col_end, bool accumulate) {
+  if (w.dtype == DType::kBF16)
+    return matmul_nn_rows_t<S, DType::kBF16>(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
+  DSINFER_CHECK(w.dtype == DType::kF32, "matmul_nn 只支持 F32 / BF16");
+  matmul_nn_rows_t<S, DType::kF32>(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
+}
+
 template <class S>
 float stream_read(const float* x, int64_t n) {
   constexpr int64_t W = S::kWidth;
@@ -310,9 +557,9 @@ float stream_read(const float* x, int64_t n) {
 
 template <class S>
 const KernelTable& make_table() {
-  static const KernelTable table{matmul_rows<S>, rms_norm<S>, silu_mul<S>, axpy<S>,
-                                 dot<S>,         softmax<S>,  row_to_f32<S>, attention<S>,
-                                 stream_read<S>};
+  static const KernelTable table{matmul_rows<S>,    rms_norm<S>,    silu_mul<S>, axpy<S>,        dot<S>,
+                                 softmax<S>,        scale_max<S>,   exp_sum<S>,  row_to_f32<S>,  attention<S>,
+                                 stream_read<S>,    matmul_nn_rows<S>};
   return table;
 }
 

@@ -25,6 +25,8 @@ struct Simd {
   static float reduce_add(V v) { return v; }
   static float reduce_max(V v) { return v; }
   static V exp(V v) { return std::exp(v); }
+  // kWidth × kWidth 的块转置（宽度 1 时无事可做）
+  static void transpose(V (&)[kWidth]) {}
   // 读取 kWidth 个 dtype D 的元素。约定：FP8 返回真值 × 2^-8（与 SIMD 路径的 f16 技巧一致）。
   template <DType D>
   static V load_w(const uint8_t* p) {

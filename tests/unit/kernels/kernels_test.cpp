@@ -108,6 +108,43 @@ TEST_P(IsaTest, MatmulMatchesReferenceForEveryDTypeAndShape) {
   }
 }
 
+TEST_P(IsaTest, MatmulNnAndStridedWeightViews) {
+  for (DType dt : {DType::kF32, DType::kBF16}) {
+    for (auto [K, N] : {std::pair<int64_t, int64_t>{1, 1}, {5, 37}, {64, 512}, {70, 33}}) {
+      // W 是更宽矩阵中的一个列窗口：行距 ld = N + 7，从第 3 列开始
+      const int64_t ld = N + 7;
+      TestWeight full = make_weight(dt, K, ld, uint32_t(K + N));
+      Weight w = full.w;
+      w.cols = N;
+      w.ld = ld;
+      w.data = static_cast<const uint8_t*>(full.w.data);
+      for (int64_t T : {1, 3, 12, 13, 30}) {
+        auto x = random_vec(size_t(T * K), 3);
+        std::vector<float> y(static_cast<size_t>(T * N), 1.0f);
+        matmul_nn_rows(x.data(), K, T, w, y.data(), N, 0, N, true);
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t n = 0; n < N; ++n) {
+            double ref = 1.0;
+            for (int64_t k = 0; k < K; ++k) ref += double(x[size_t(t * K + k)]) * full.exact[size_t(k * ld + n)];
+            ASSERT_NEAR(y[size_t(t * N + n)], ref, 1e-4 * (1 + std::abs(ref))) << dtype_name(dt) << " K=" << K << " N=" << N;
+          }
+        // 同一个窗口按 y = x·Wᵀ 的方式使用（行距视图）：只在 K == N 时与 W 的转置比较没有意义，这里直接验证
+        // 矩阵乘读的是窗口而不是整行：x 取 [T, N]，W 视作 [K 行, N 列]
+        auto x2 = random_vec(size_t(T * N), 4);
+        std::vector<float> y2(static_cast<size_t>(T * K));
+        ThreadPool pool(2);
+        matmul(x2.data(), N, T, w, y2.data(), K, pool);
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t k = 0; k < K; ++k) {
+            double ref = 0;
+            for (int64_t n = 0; n < N; ++n) ref += double(x2[size_t(t * N + n)]) * full.exact[size_t(k * ld + n)];
+            ASSERT_NEAR(y2[size_t(t * K + k)], ref, 1e-4 * (1 + std::abs(ref)));
+          }
+      }
+    }
+  }
+}
+
 TEST_P(IsaTest, ElementwiseKernels) {
   for (int64_t n : {1, 5, 16, 37, 128}) {
     auto x = random_vec(size_t(n), 1, -3, 3), w = random_vec(size_t(n), 2), u = random_vec(size_t(n), 3);
