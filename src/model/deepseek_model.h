@@ -15,6 +15,7 @@
 #include "model/decoder_layer.h"
 #include "model/forward_context.h"
 #include "model/kv_cache.h"
+#include "model/output_head.h"
 
 namespace dsinfer {
 
@@ -45,23 +46,22 @@ class DeepseekModel {
   KvCache make_cache(DType dtype, int64_t block_tokens = 64) const;
   void forward(ForwardContext& ctx, const Batch& batch, KvCache& cache, ForwardOutputs& out);
 
-  // 词嵌入查表（f32），MTP 模块也用它。
+  // 词嵌入查表（f32）
   void embed(const int32_t* tokens, int64_t n, float* out) const;
-  const Weight& lm_head() const { return lm_head_; }
+  void check_tokens(const Batch& batch) const;  // token id 越界时抛出 Error
+  const Weight& embed_weight() const { return embed_; }
+  const Weight& lm_head() const { return head_->head(); }
   // 解码一个 token 读到的权重字节：词嵌入一行 + 各层（MoE 只算激活专家）+ 最终范数 + lm_head。
   size_t active_weight_bytes() const;
 
  private:
-  void validate_and_reserve(const Batch& batch, KvCache& cache);
-
   ModelConfig config_;
   ModelOptions options_;
   std::unique_ptr<Checkpoint> ckpt_;
-  Weight embed_, lm_head_;
-  std::vector<float> final_norm_;
+  Weight embed_;
+  std::unique_ptr<OutputHead> head_;
   std::vector<std::unique_ptr<DecoderLayer>> layers_;
-  Buffer<float> h_, normed_;
-  Buffer<int64_t> next_pos_;
+  Buffer<float> h_;
 };
 
 }  // namespace dsinfer

@@ -2,6 +2,8 @@
 
 #include "core/error.h"
 
+#include <algorithm>
+
 namespace dsinfer {
 
 KvCache::KvCache(int64_t n_layers, int64_t row_values, DType dtype, int64_t block_tokens)
@@ -81,6 +83,34 @@ void KvCache::truncate(int32_t seq, int64_t length) {
     s.blocks.pop_back();
   }
   s.ptrs.resize(keep);
+}
+
+void KvCache::prepare(const Batch& batch) {
+  const int64_t T = batch.size();
+  DSINFER_CHECK(batch.seq_ids.size() == size_t(T) && batch.positions.size() == size_t(T) &&
+                    batch.want_output.size() == size_t(T),
+                "Batch 各数组长度不一致");
+  for (int64_t t = 0; t < T; ++t)
+    if (!has_sequence(batch.seq_ids[size_t(t)]))
+      throw Error(ErrorCode::kInvalidArgument, cat("批次引用了不存在的序列 ", batch.seq_ids[size_t(t)]));
+  next_pos_.resize(seqs_.size());
+  for (int64_t t = 0; t < T; ++t) next_pos_[size_t(batch.seq_ids[size_t(t)])] = length(batch.seq_ids[size_t(t)]);
+  for (int64_t t = 0; t < T; ++t) {
+    const int32_t seq = batch.seq_ids[size_t(t)];
+    int64_t& next = next_pos_[size_t(seq)];
+    if (batch.positions[size_t(t)] != next)
+      throw Error(ErrorCode::kInvalidArgument, cat("序列 ", seq, " 的位置 ", batch.positions[size_t(t)],
+                                                   " 不连续：应为 ", next, "（位置须从缓存长度起逐一递增）"));
+    ++next;
+  }
+  for (int64_t t = 0; t < T; ++t) reserve(batch.seq_ids[size_t(t)], next_pos_[size_t(batch.seq_ids[size_t(t)])]);
+}
+
+void KvCache::commit(const Batch& batch) {
+  for (int64_t t = 0; t < batch.size(); ++t) {
+    const int32_t seq = batch.seq_ids[size_t(t)];
+    set_length(seq, std::max(length(seq), batch.positions[size_t(t)] + 1));
+  }
 }
 
 uint8_t* KvCache::row(int32_t seq, int64_t layer, int64_t pos) {

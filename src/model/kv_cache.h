@@ -12,6 +12,7 @@
 #include "core/buffer.h"
 #include "core/dtype.h"
 #include "kernels/kernels.h"
+#include "model/batch.h"
 
 namespace dsinfer {
 
@@ -28,6 +29,12 @@ class KvCache {
   void set_length(int32_t seq, int64_t length);
   // 回滚到 length 个位置，多余的整块归还池中。
   void truncate(int32_t seq, int64_t length);
+
+  // 前向之前：校验批次（序列存在；同一序列的位置从缓存长度起逐一递增），并为新位置预留块。
+  // 校验失败抛出 Error(kInvalidArgument)。
+  void prepare(const Batch& batch);
+  // 前向之后：把批次写入的位置计入各序列的长度。
+  void commit(const Batch& batch);
 
   uint8_t* row(int32_t seq, int64_t layer, int64_t pos);
   kernels::KvRows rows(int32_t seq, int64_t layer) const;
@@ -56,6 +63,7 @@ class KvCache {
   std::vector<Buffer<uint8_t>> blocks_;
   std::vector<int32_t> free_blocks_;
   std::vector<Sequence> seqs_;
+  std::vector<int64_t> next_pos_;  // prepare 的暂存
 };
 
 }  // namespace dsinfer

@@ -101,6 +101,24 @@ TEST(Cli, LogitsMatchReferenceInBothModesWithDecodeFrom) {
   }
 }
 
+TEST(Cli, MtpLogitsMatchReferenceNoZeroVariant) {
+  const auto f = testing_support::load_fixture(kV3);
+  const auto& seq = f.sequences[1];
+  const int64_t n = int64_t(seq.size());
+  for (const std::string extra : {"", " --decode-from 40 --mla-mode expanded"}) {
+    ScratchDir d;
+    CliResult r = run_cli("logits -m " + kV3 + " --ids " + join(seq) + " -o " + d.file("l.npy") + " --mtp-out " +
+                          d.file("m.npy") + extra);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const NpyArray m = read_npy(d.file("m.npy"));
+    ASSERT_EQ(m.shape, (std::vector<int64_t>{n, 512}));
+    EXPECT_LT(testing_support::max_abs_diff(m.data.data(), f.data("mtp_logits_nozero_seq1"), n * 512), 1e-4) << extra;
+  }
+  const CliResult no_mtp = run_cli("logits -m " + kData + "/reference/v2-tiny --ids 1,2 -o /tmp/x.npy --mtp-out /tmp/y.npy");
+  EXPECT_EQ(no_mtp.code, 6);
+  EXPECT_NE(no_mtp.err.find("num_nextn_predict_layers"), std::string::npos) << no_mtp.err;
+}
+
 TEST(Cli, InfoOnRealV2LiteConfigShowsLatentCacheUnderTwelvePercent) {
   const CliResult r = run_cli("info -m " + kData + "/configs/deepseek-v2-lite --ctx 8192 --json");
   ASSERT_EQ(r.code, 0) << r.err;

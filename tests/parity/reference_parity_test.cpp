@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include "core/error.h"
+
 #include "model/deepseek_model.h"
+#include "model/mtp_predictor.h"
 #include "parity/fixture.h"
 
 namespace dsinfer {
@@ -123,6 +126,66 @@ TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
     model_->forward(ctx, sb, single, so);
     EXPECT_LT(max_abs_diff(out.logits_row(which), so.logits.data(), V), kAtol) << "序列 " << which;
   }
+}
+
+// MTP（NextN）模块：位置 i 输入 token i+1（最后一个位置输入主模型 logits 的 argmax）与主模型的
+// 最终隐状态 h_i。与夹具的 mtp_logits_nozero_seq*（位置 0 不置零，SGLang 语义）比较；
+// 同时检查逐位置增量计算（经 MTP 自己的 KV 缓存）与一次性计算一致。
+class MtpParity : public testing::TestWithParam<Case> {};
+
+TEST_P(MtpParity, LogitsMatchReferenceNoZeroVariant) {
+  const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/" + GetParam().fixture;
+  const Fixture f = load_fixture(dir);
+  DeepseekModel model(dir, ModelOptions{GetParam().mode, LoadMode::kMmap});
+  MtpPredictor mtp(model, GetParam().mode);
+  ASSERT_EQ(mtp.n_modules(), 1);
+  ThreadPool pool(2);
+  ForwardContext ctx{pool, nullptr};
+  const int64_t V = model.config().vocab_size, D = model.config().hidden_size;
+  for (size_t k = 0; k < f.sequences.size(); ++k) {
+    const auto& seq = f.sequences[k];
+    const int64_t n = int64_t(seq.size());
+    KvCache cache = model.make_cache(DType::kF32);
+    const int32_t s = cache.add_sequence();
+    Batch b;
+    for (int64_t i = 0; i < n; ++i) b.add(seq[size_t(i)], s, i, true);
+    ForwardOutputs main_out;
+    model.forward(ctx, b, cache, main_out);
+    // 一次性
+    KvCache mc = mtp.make_cache(DType::kF32);
+    const int32_t ms = mc.add_sequence();
+    Batch mb;
+    for (int64_t i = 0; i < n; ++i) mb.add(f.mtp_input_ids[k][size_t(i)], ms, i, true);
+    ForwardOutputs out;
+    std::vector<float> hidden_out(static_cast<size_t>(n * D));
+    mtp.forward(ctx, 0, mb, main_out.hidden.data(), mc, out, hidden_out.data());
+    const float* expect = f.data("mtp_logits_nozero_seq" + std::to_string(k));
+    EXPECT_LT(max_abs_diff(out.logits.data(), expect, n * V), kAtol);
+    // 最后一个位置的输入是主模型 logits 的 argmax
+    EXPECT_EQ(f.mtp_input_ids[k].back(),
+              int32_t(std::max_element(main_out.logits_row(n - 1), main_out.logits_row(n - 1) + V) - main_out.logits_row(n - 1)));
+    // 增量：逐个位置
+    KvCache mc2 = mtp.make_cache(DType::kF32);
+    const int32_t ms2 = mc2.add_sequence();
+    for (int64_t i = 0; i < n; ++i) {
+      Batch one;
+      one.add(f.mtp_input_ids[k][size_t(i)], ms2, i, true);
+      mtp.forward(ctx, 0, one, main_out.hidden.data() + i * D, mc2, out, nullptr);
+      EXPECT_LT(max_abs_diff(out.logits.data(), expect + i * V, V), kAtol) << "位置 " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, MtpParity,
+                         testing::Values(Case{"v3-tiny", MlaMode::kLatent}, Case{"v3-tiny", MlaMode::kExpanded},
+                                         Case{"v3-tiny-bf16", MlaMode::kLatent},
+                                         Case{"v3-tiny-bf16", MlaMode::kExpanded}),
+                         case_name);
+
+TEST(MtpPredictor, RejectsModelsWithoutNextNLayers) {
+  const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v2-tiny";
+  DeepseekModel model(dir, ModelOptions{});
+  EXPECT_THROW(MtpPredictor(model, MlaMode::kLatent), Error);
 }
 
 // 长上下文（超过分块注意力的阈值）：逐 token 解码与整段预填充一致，且 latent 与 expanded 一致。

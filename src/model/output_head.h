@@ -1,0 +1,29 @@
+// OutputHead：对批次中要求输出的行做 RMSNorm 再乘输出矩阵得到 logits。
+// 主模型（model.norm + lm_head）与 MTP 模块（shared_head.norm + shared_head.head）共用。
+#pragma once
+
+#include <vector>
+
+#include "core/weight.h"
+#include "model/batch.h"
+#include "model/forward_context.h"
+
+namespace dsinfer {
+
+struct ForwardOutputs;
+
+class OutputHead {
+ public:
+  OutputHead(std::vector<float> norm, const Weight& head, float eps) : norm_(std::move(norm)), head_(head), eps_(eps) {}
+  // h [T, hidden]；输出 out.hidden（归一化后）与 out.logits，只含 want_output 的行，按批内顺序。
+  void forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out) const;
+  const Weight& head() const { return head_; }
+  size_t weight_bytes() const { return head_.bytes() + norm_.size() * 4; }
+
+ private:
+  std::vector<float> norm_;
+  Weight head_;
+  float eps_;
+};
+
+}  // namespace dsinfer
