@@ -14,6 +14,12 @@ void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
     flags.add_custom(OptimizationConfig::flag_name(name), "V", key.help + "（配置项 " + name + "）",
                      [this, name](const std::string&, const std::string& v) { overrides.emplace_back(name, v); });
   }
+  flags.add_custom("--mtp", "K", "MTP 自推测解码：每步起草 K 个 token（0 = 关闭；等同 --mtp-enabled 与 --mtp-draft-tokens）",
+                   [this](const std::string& flag, const std::string& v) {
+                     const int64_t k = parse_int(flag, v);
+                     overrides.emplace_back("mtp.enabled", k > 0 ? "true" : "false");
+                     if (k > 0) overrides.emplace_back("mtp.draft_tokens", v);
+                   });
   if (!with_stats) return;
   flags.add_bool("--stats", &stats, "结束后打印性能统计表（stderr）");
   flags.add_string("--stats-json", &stats_json, "把性能统计以 JSON 写入文件");

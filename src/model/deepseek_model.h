@@ -26,9 +26,10 @@ struct ModelOptions {
 
 // 要求输出的行（按在 Batch 中的先后顺序）的结果。
 struct ForwardOutputs {
-  int64_t n_out = 0;
+  int64_t n_out = 0;     // logits 行数（want_output）
+  int64_t n_hidden = 0;  // 隐状态行数（want_hidden，包含所有 want_output 的行）
   Buffer<float> logits;  // [n_out, vocab]
-  Buffer<float> hidden;  // [n_out, hidden]：最终 RMSNorm 之后（lm_head 的输入，MTP 的输入）
+  Buffer<float> hidden;  // [n_hidden, hidden]：最终 RMSNorm 之后（lm_head 的输入，MTP 的输入）
   const float* logits_row(int64_t i) const { return logits.data() + i * vocab; }
   const float* hidden_row(int64_t i) const { return hidden.data() + i * dim; }
   int64_t vocab = 0, dim = 0;

@@ -33,7 +33,7 @@ MtpPredictor::MtpPredictor(const DeepseekModel& main, MlaMode mode)
 
 KvCache MtpPredictor::make_cache(DType dtype, int64_t block_tokens) const {
   const ModelConfig& c = main_.config();
-  return KvCache(n_modules(), MlaAttention::cache_row_values(c, main_.options().mla_mode), dtype, block_tokens);
+  return KvCache(1, MlaAttention::cache_row_values(c, main_.options().mla_mode), dtype, block_tokens);
 }
 
 size_t MtpPredictor::active_weight_bytes() const {
@@ -62,7 +62,7 @@ void MtpPredictor::forward(ForwardContext& ctx, int64_t module, const Batch& bat
     }
   }
   kernels::matmul(cat_.data(), 2 * D, T, m.eh_proj, x_.data(), D, ctx.pool);
-  m.layer->forward(ctx, x_.data(), batch, cache, module);
+  m.layer->forward(ctx, x_.data(), batch, cache, 0);
   cache.commit(batch);
   if (hidden_out) std::memcpy(hidden_out, x_.data(), size_t(T * D) * sizeof(float));
   m.head->forward(ctx, batch, x_.data(), out);

@@ -21,7 +21,7 @@ class MtpPredictor {
   MtpPredictor(const DeepseekModel& main, MlaMode mode);
 
   int64_t n_modules() const { return int64_t(modules_.size()); }
-  // MTP 自己的 KV 缓存：每个模块一层
+  // 一个 MTP 模块的 KV 缓存（一层）；每个模块各用一个，序列长度各自独立
   KvCache make_cache(DType dtype, int64_t block_tokens = 64) const;
 
   // 用模块 module 前向：batch 的 token 是输入 t_{i+1}、位置是 i；hidden_in 每行一个（[T, hidden]）。

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/weight.h"
 #include "model/batch.h"
 #include "model/forward_context.h"
@@ -15,7 +16,8 @@ struct ForwardOutputs;
 class OutputHead {
  public:
   OutputHead(std::vector<float> norm, const Weight& head, float eps) : norm_(std::move(norm)), head_(head), eps_(eps) {}
-  // h [T, hidden]；输出 out.hidden（归一化后）与 out.logits，只含 want_output 的行，按批内顺序。
+  // h [T, hidden]；out.hidden（归一化后）含每个 want_hidden 的行，out.logits 含每个 want_output 的行，
+  // 都按批内顺序（want_output 的行一定也在 hidden 中）。
   void forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out) const;
   const Weight& head() const { return head_; }
   size_t weight_bytes() const { return head_.bytes() + norm_.size() * 4; }
@@ -24,6 +26,7 @@ class OutputHead {
   std::vector<float> norm_;
   Weight head_;
   float eps_;
+  mutable Buffer<float> normed_;  // 暂存：要 logits 的行
 };
 
 }  // namespace dsinfer

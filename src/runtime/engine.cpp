@@ -24,8 +24,8 @@ Engine::Engine(const std::string& model_dir, const OptimizationConfig& config)
 
 std::vector<std::vector<int32_t>> Engine::generate(const std::vector<GenerationRequest>& requests,
                                                    const TokenCallback& on_token) {
-  Generator g(*model_, pool_, config_, &monitor_);
-  return g.generate(requests, on_token);
+  if (!generator_) generator_ = std::make_unique<Generator>(*model_, pool_, config_, &monitor_);
+  return generator_->generate(requests, on_token);
 }
 
 }  // namespace dsinfer

@@ -31,6 +31,7 @@ class Engine {
   ThreadPool pool_;
   PerformanceMonitor monitor_;
   std::unique_ptr<DeepseekModel> model_;
+  std::unique_ptr<Generator> generator_;  // 首次生成时创建（启用 MTP 时会加载 NextN 模块）
 };
 
 // 按配置项 isa（auto / scalar / avx2 / avx512）设置内核路径。

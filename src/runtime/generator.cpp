@@ -15,7 +15,9 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 Generator::Generator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config,
                      PerformanceMonitor* monitor)
-    : model_(model), pool_(pool), config_(config), monitor_(monitor) {}
+    : model_(model), pool_(pool), config_(config), monitor_(monitor) {
+  if (config_.mtp.enabled) speculator_ = std::make_unique<Speculator>(model_, pool_, config_, monitor_);
+}
 
 bool Generator::is_stop(const GenerationRequest& r, int32_t token) const {
   const auto& eos = model_.config().eos_token_ids;
@@ -60,33 +62,42 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
     if (int64_t(results[first + i].size()) >= r.max_new_tokens || is_stop(r, token)) done[i] = true;
   };
 
-  // 预填充：把所有提示拼成 token 流，按 kPrefillChunk 分块前向；每条序列只在其最后一个提示 token 处输出
+  // 预填充：把所有提示拼成 token 流，按 kPrefillChunk 分块前向；每条序列在最后一个提示 token 处取 logits。
+  // 启用 MTP 时还要每个提示位置的最终隐状态（MTP 追赶用）。
+  const bool spec = speculator_ != nullptr;
+  const int64_t D = model_.config().hidden_size;
+  std::vector<std::vector<float>> prompt_hidden(spec ? count : 0);
   const auto t0 = std::chrono::steady_clock::now();
   Batch batch;
   ForwardOutputs out;
-  std::vector<size_t> out_seq;
+  std::vector<size_t> row_req;  // 批内每行属于哪个请求
   int64_t prefill_tokens = 0;
   auto flush = [&] {
     if (batch.size() == 0) return;
     model_.forward(ctx, batch, cache, out);
-    for (size_t j = 0; j < out_seq.size(); ++j) {
-      const size_t i = out_seq[j];
+    int64_t h = 0, o = 0;
+    for (int64_t t = 0; t < batch.size(); ++t) {
+      const size_t i = row_req[size_t(t)];
+      if (spec && batch.want_hidden[size_t(t)])
+        prompt_hidden[i].insert(prompt_hidden[i].end(), out.hidden.data() + h * D, out.hidden.data() + (h + 1) * D);
+      h += batch.want_hidden[size_t(t)];
+      if (!batch.want_output[size_t(t)]) continue;
+      const float* logits = out.logits_row(o++);
       if (requests[first + i].max_new_tokens == 0) {
         done[i] = true;
         continue;
       }
       ScopedTimer timer(monitor_, Phase::kSampling);
-      emit(i, samplers[i].sample(out.logits_row(int64_t(j)), V));
+      emit(i, samplers[i].sample(logits, V));
     }
     batch.clear();
-    out_seq.clear();
+    row_req.clear();
   };
   for (size_t i = 0; i < count; ++i) {
     const auto& prompt = requests[first + i].prompt;
     for (size_t p = 0; p < prompt.size(); ++p) {
-      const bool is_last = p + 1 == prompt.size();
-      batch.add(prompt[p], seq[i], int64_t(p), is_last);
-      if (is_last) out_seq.push_back(i);
+      batch.add(prompt[p], seq[i], int64_t(p), p + 1 == prompt.size(), spec);
+      row_req.push_back(i);
       if (batch.size() >= kPrefillChunk) flush();
     }
     prefill_tokens += int64_t(prompt.size());
@@ -97,22 +108,48 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
     monitor_->add_prefill(prefill_tokens, s);
     monitor_->set_time_to_first_token(s);
   }
+  if (spec)
+    for (size_t i = 0; i < count; ++i)
+      if (!done[i]) speculator_->add_sequence(seq[i], requests[first + i].prompt, prompt_hidden[i].data(), last[i]);
 
-  // 解码：每步所有未结束的序列各前进一个 token
+  // 解码：每步所有未结束的序列各前进一个 token（MTP：各前进 1…k+1 个）
   const auto t1 = std::chrono::steady_clock::now();
   int64_t decoded = 0;
+  std::vector<int32_t> active_seqs;
+  std::vector<Sampler*> active_samplers;
+  std::vector<size_t> active_req;
+  std::vector<std::vector<int32_t>> emitted;
   for (;;) {
-    batch.clear();
-    out_seq.clear();
+    active_seqs.clear();
+    active_samplers.clear();
+    active_req.clear();
     for (size_t i = 0; i < count; ++i) {
       if (done[i]) continue;
-      batch.add(last[i], seq[i], cache.length(seq[i]), true);
-      out_seq.push_back(i);
+      active_seqs.push_back(seq[i]);
+      active_samplers.push_back(&samplers[i]);
+      active_req.push_back(i);
     }
-    if (batch.size() == 0) break;
+    if (active_seqs.empty()) break;
+    if (spec) {
+      speculator_->step(cache, active_seqs, active_samplers, emitted);
+      for (size_t a = 0; a < active_req.size(); ++a)
+        for (int32_t token : emitted[a]) {
+          if (done[active_req[a]]) break;
+          emit(active_req[a], token);
+          ++decoded;
+        }
+      continue;
+    }
+    batch.clear();
+    for (size_t a = 0; a < active_req.size(); ++a) {
+      batch.add(last[active_req[a]], active_seqs[a], cache.length(active_seqs[a]), true);
+      row_req.push_back(active_req[a]);
+    }
     decoded += batch.size();
     flush();
   }
+  if (spec)
+    for (size_t i = 0; i < count; ++i) speculator_->remove_sequence_if_present(seq[i]);
   if (monitor_) {
     monitor_->add_decode(decoded, seconds_since(t1));
     monitor_->set_kv_bytes(cache.used_bytes(), cache.allocated_bytes());

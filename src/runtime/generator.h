@@ -1,6 +1,7 @@
 // Generator：给定若干提示，批量预填充、逐步解码（贪心或采样），流式回调每个新 token。
 // 多个请求在同一次前向中并行（最多 max_batch 条），各自一个 Sampler（种子 = seed + 序号），
-// 遇到 EOS 或达到 max_new_tokens 停止。计时写入 PerformanceMonitor（预填充、解码、首 token 延迟）。
+// 遇到 EOS / 停止 token 或达到 max_new_tokens 停止。启用 MTP（mtp.enabled）时解码由 Speculator
+// 完成：每步起草、一次验证、接受若干 token。计时写入 PerformanceMonitor（预填充、解码、首 token 延迟）。
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "config/optimization_config.h"
 #include "model/deepseek_model.h"
 #include "runtime/sampler.h"
+#include "runtime/speculator.h"
 
 namespace dsinfer {
 
@@ -44,6 +46,7 @@ class Generator {
   ThreadPool& pool_;
   OptimizationConfig config_;
   PerformanceMonitor* monitor_;
+  std::unique_ptr<Speculator> speculator_;  // 启用 MTP 时创建
 };
 
 }  // namespace dsinfer

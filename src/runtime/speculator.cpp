@@ -1,0 +1,239 @@
+#include "runtime/speculator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace dsinfer {
+
+// ---------------- AdaptiveDraft ----------------
+
+AdaptiveDraft::AdaptiveDraft(int64_t max_k)
+    : max_k_(max_k), reached_(size_t(max_k + 1), 0.0), accepted_(size_t(max_k + 1), 0.0), time_(size_t(max_k + 1), 0.0) {}
+
+double AdaptiveDraft::expected_tokens(int64_t k) const {
+  // E(k) = 1 + Σ_{j≤k} Π_{i≤j} α_i，α_i = 深度 i 在前面都被接受时的接受率（未测时取 0.5）
+  double e = 1.0, prod = 1.0;
+  for (int64_t j = 1; j <= k; ++j) {
+    const double alpha = reached_[size_t(j)] > 0 ? accepted_[size_t(j)] / reached_[size_t(j)] : 0.5;
+    prod *= alpha;
+    e += prod;
+  }
+  return e;
+}
+
+int64_t AdaptiveDraft::choose() {
+  ++steps_;
+  // 先把每种 k 都试一次；之后每 32 步重新试一次当前最优的相邻值，跟踪负载变化
+  for (int64_t k = 0; k <= max_k_; ++k)
+    if (time_[size_t(k)] == 0.0) return k;
+  int64_t best = 0;
+  double best_rate = 0.0;
+  for (int64_t k = 0; k <= max_k_; ++k) {
+    const double rate = expected_tokens(k) / time_[size_t(k)];
+    if (rate > best_rate) best_rate = rate, best = k;
+  }
+  if (steps_ % 32 == 0) return steps_ % 64 == 0 ? std::min(max_k_, best + 1) : std::max<int64_t>(0, best - 1);
+  return best;
+}
+
+void AdaptiveDraft::observe(int64_t k, const std::vector<int64_t>& accepted, double seconds, int64_t n_seqs) {
+  for (int64_t a : accepted)
+    for (int64_t j = 1; j <= k && j <= a + 1; ++j) {
+      reached_[size_t(j)] += 1;
+      if (j <= a) accepted_[size_t(j)] += 1;
+    }
+  const double per_seq = seconds / double(std::max<int64_t>(1, n_seqs));
+  double& t = time_[size_t(k)];
+  t = t == 0.0 ? per_seq : 0.8 * t + 0.2 * per_seq;
+}
+
+// ---------------- Speculator ----------------
+
+Speculator::Speculator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config,
+                       PerformanceMonitor* monitor)
+    : model_(model),
+      pool_(pool),
+      config_(config),
+      monitor_(monitor),
+      mtp_(std::make_unique<MtpPredictor>(model, config.mla_mode)),
+      adaptive_(config.mtp.draft_tokens) {
+  for (int64_t m = 0; m < mtp_->n_modules(); ++m)
+    mtp_caches_.push_back(mtp_->make_cache(config.kv_dtype, config.kv_block_size));
+}
+
+Speculator::SeqState& Speculator::state(int32_t seq) {
+  DSINFER_CHECK(seq >= 0 && size_t(seq) < states_.size() && states_[size_t(seq)].mtp_seq >= 0, "未登记的序列 ", seq);
+  return states_[size_t(seq)];
+}
+
+void Speculator::add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token) {
+  if (states_.size() <= size_t(seq)) states_.resize(size_t(seq) + 1);
+  SeqState& st = states_[size_t(seq)];
+  st = SeqState{};
+  for (auto& c : mtp_caches_) st.mtp_seq = c.add_sequence();  // 各模块缓存同步增删，id 相同
+  const int64_t D = model_.config().hidden_size, P = int64_t(prompt.size());
+  for (int64_t i = 0; i < P; ++i) st.pending_tokens.push_back(i + 1 < P ? prompt[size_t(i + 1)] : next_token);
+  st.pending_hidden.assign(hidden, hidden + P * D);
+  st.next_token = next_token;
+}
+
+void Speculator::remove_sequence(int32_t seq) {
+  SeqState& st = state(seq);
+  for (auto& c : mtp_caches_) c.remove_sequence(st.mtp_seq);
+  st = SeqState{};
+}
+
+void Speculator::remove_sequence_if_present(int32_t seq) {
+  if (seq >= 0 && size_t(seq) < states_.size() && states_[size_t(seq)].mtp_seq >= 0) remove_sequence(seq);
+}
+
+void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k) {
+  ScopedTimer timer(monitor_, Phase::kMtpDraft);
+  ForwardContext ctx{pool_, monitor_};
+  const int64_t D = model_.config().hidden_size, V = model_.config().vocab_size, S = int64_t(seqs.size());
+  drafts_.assign(size_t(S), std::vector<int32_t>());
+  draft_q_.resize(size_t(S));
+  chain_hidden_.resize(size_t(S * D));
+  auto pick = [&](int64_t s, const float* logits) {
+    Sampler& sm = *samplers[size_t(s)];
+    if (sm.greedy()) {
+      drafts_[size_t(s)].push_back(argmax(logits, V));
+      return;
+    }
+    std::vector<float>& q = draft_q_[size_t(s)];
+    q.resize(size_t(k * V));
+    float* qd = q.data() + int64_t(drafts_[size_t(s)].size()) * V;
+    sm.probabilities(logits, V, qd);
+    drafts_[size_t(s)].push_back(sm.sample_from(qd, V));
+  };
+
+  // 深度 1：所有模块追赶新确认的位置（输入 t_{i+1} 与 h_i），模块 0 在最后一个位置起草
+  std::vector<float> catch_hidden;
+  std::vector<int64_t> last_row(static_cast<size_t>(S));
+  for (int64_t m = 0; m < mtp_->n_modules(); ++m) {
+    KvCache& mc = mtp_caches_[size_t(m)];
+    batch_.clear();
+    catch_hidden.clear();
+    for (int64_t s = 0; s < S; ++s) {
+      const SeqState& st = state(seqs[size_t(s)]);
+      const int64_t n = int64_t(st.pending_tokens.size()), base = mc.length(st.mtp_seq);
+      DSINFER_CHECK(n > 0, "MTP 没有可追赶的位置");
+      for (int64_t r = 0; r < n; ++r) batch_.add(st.pending_tokens[size_t(r)], st.mtp_seq, base + r, m == 0 && r == n - 1);
+      last_row[size_t(s)] = batch_.size() - 1;
+      catch_hidden.insert(catch_hidden.end(), st.pending_hidden.begin(), st.pending_hidden.end());
+    }
+    hidden_out_.resize(size_t(batch_.size() * D));
+    mtp_->forward(ctx, m, batch_, catch_hidden.data(), mc, out_, m == 0 ? hidden_out_.data() : nullptr);
+    if (m != 0) continue;
+    for (int64_t s = 0; s < S; ++s) {
+      pick(s, out_.logits_row(s));
+      std::memcpy(chain_hidden_.data() + s * D, hidden_out_.data() + last_row[size_t(s)] * D, size_t(D) * 4);
+    }
+  }
+  std::vector<int64_t> confirmed(static_cast<size_t>(S));
+  for (int64_t s = 0; s < S; ++s) {
+    SeqState& st = state(seqs[size_t(s)]);
+    st.pending_tokens.clear();
+    st.pending_hidden.clear();
+    confirmed[size_t(s)] = mtp_caches_[0].length(st.mtp_seq);
+  }
+
+  // 深度 j ≥ 2：模块 min(j, n)−1，位置前进一格，输入上一深度的草稿与其 shared_head.norm 之前的输出
+  for (int64_t j = 2; j <= k; ++j) {
+    const int64_t m = std::min(j, mtp_->n_modules()) - 1;
+    KvCache& mc = mtp_caches_[size_t(m)];
+    batch_.clear();
+    for (int64_t s = 0; s < S; ++s) {
+      const SeqState& st = state(seqs[size_t(s)]);
+      batch_.add(drafts_[size_t(s)].back(), st.mtp_seq, mc.length(st.mtp_seq), true);
+    }
+    hidden_out_.resize(size_t(S * D));
+    mtp_->forward(ctx, m, batch_, chain_hidden_.data(), mc, out_, hidden_out_.data());
+    for (int64_t s = 0; s < S; ++s) pick(s, out_.logits_row(s));
+    std::swap(chain_hidden_, hidden_out_);
+  }
+  // 回滚草稿写入的推测位置
+  for (int64_t s = 0; s < S; ++s)
+    for (auto& mc : mtp_caches_) {
+      const int32_t id = state(seqs[size_t(s)]).mtp_seq;
+      if (mc.length(id) > confirmed[size_t(s)]) mc.truncate(id, confirmed[size_t(s)]);
+    }
+}
+
+void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
+                      std::vector<std::vector<int32_t>>& emitted) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t k = config_.mtp.adaptive ? adaptive_.choose() : config_.mtp.draft_tokens;
+  last_k_ = k;
+  const int64_t S = int64_t(seqs.size()), V = model_.config().vocab_size, D = model_.config().hidden_size;
+  if (k > 0) draft(seqs, samplers, k);
+
+  // 验证：所有序列的 [t_L, d_1 … d_k] 一次前向
+  std::vector<int64_t> base(static_cast<size_t>(S));
+  {
+    ScopedTimer timer(monitor_, Phase::kMtpVerify);
+    ForwardContext ctx{pool_, monitor_};
+    batch_.clear();
+    for (int64_t s = 0; s < S; ++s) {
+      const int32_t seq = seqs[size_t(s)];
+      base[size_t(s)] = cache.length(seq);
+      batch_.add(state(seq).next_token, seq, base[size_t(s)], true);
+      for (int64_t j = 0; j < k; ++j) batch_.add(drafts_[size_t(s)][size_t(j)], seq, base[size_t(s)] + 1 + j, true);
+    }
+    model_.forward(ctx, batch_, cache, out_);
+  }
+
+  // 接受
+  ScopedTimer timer(monitor_, Phase::kSampling);
+  emitted.assign(size_t(S), std::vector<int32_t>());
+  std::vector<int64_t> accepted(static_cast<size_t>(S));
+  probs_.resize(size_t(V));
+  for (int64_t s = 0; s < S; ++s) {
+    const int32_t seq = seqs[size_t(s)];
+    Sampler& sm = *samplers[size_t(s)];
+    const int64_t row0 = s * (k + 1);
+    int64_t a = 0;
+    int32_t token;
+    if (sm.greedy()) {
+      while (a < k && drafts_[size_t(s)][size_t(a)] == argmax(out_.logits_row(row0 + a), V)) ++a;
+      token = argmax(out_.logits_row(row0 + a), V);
+    } else {
+      token = -1;
+      for (; a < k; ++a) {
+        sm.probabilities(out_.logits_row(row0 + a), V, probs_.data());
+        const float* q = draft_q_[size_t(s)].data() + a * V;
+        const int32_t x = drafts_[size_t(s)][size_t(a)];
+        // 以 min(1, p/q) 接受（草稿从 q 抽出，q(x) > 0）
+        if (sm.uniform() * double(q[x]) < double(probs_[size_t(x)])) continue;
+        // 拒绝：从 max(p − q, 0) 重采样（p = q 的退化情形下残差为 0，直接从 p 抽）
+        double mass = 0;
+        for (int64_t v = 0; v < V; ++v) mass += std::max(0.0f, probs_[size_t(v)] - q[v]);
+        if (mass > 0) {
+          for (int64_t v = 0; v < V; ++v) probs_[size_t(v)] = std::max(0.0f, probs_[size_t(v)] - q[v]);
+        }
+        token = sm.sample_from(probs_.data(), V);
+        break;
+      }
+      if (token < 0) token = sm.sample(out_.logits_row(row0 + k), V);
+    }
+    for (int64_t j = 0; j < a; ++j) emitted[size_t(s)].push_back(drafts_[size_t(s)][size_t(j)]);
+    emitted[size_t(s)].push_back(token);
+    accepted[size_t(s)] = a;
+    // 主缓存保留 t_L 与被接受的 a 个草稿；新 token 留待下一步处理
+    cache.truncate(seq, base[size_t(s)] + a + 1);
+    SeqState& st = state(seq);
+    for (int64_t j = 0; j <= a; ++j) {
+      st.pending_tokens.push_back(j < a ? drafts_[size_t(s)][size_t(j)] : token);
+      const float* h = out_.hidden.data() + (row0 + j) * D;
+      st.pending_hidden.insert(st.pending_hidden.end(), h, h + D);
+    }
+    st.next_token = token;
+    if (monitor_ && k > 0) monitor_->add_mtp_step(k, a);
+  }
+  adaptive_.observe(k, accepted, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), S);
+}
+
+}  // namespace dsinfer

@@ -1,0 +1,85 @@
+// Speculator：用 MTP（NextN）模块做自推测解码（spec §4.4–§4.5）。每步：
+//   1. 起草：MTP 模块先“追赶”上一步新确认的位置（输入 t_{i+1} 与主模型隐状态 h_i，一次前向），
+//      在最后一个位置给出 d_1；深度 j ≥ 2 用模块 min(j, n_modules)−1、位置前进一格、输入 d_{j−1}
+//      与上一深度 shared_head.norm 之前的输出。起草结束后把 MTP 缓存回滚到已确认的长度。
+//   2. 验证：一次 Model::forward 处理所有序列的 [t_L, d_1 … d_k]（k+1 个位置都要 logits）。
+//   3. 接受：贪心 = 与目标 argmax 相同的最长前缀 + 一个修正 / 奖励 token；采样 = 标准拒绝采样
+//      （以 min(1, p/q) 接受，否则从 max(p − q, 0) 重采样），输出分布与普通采样完全相同。
+//   4. 主模型缓存回滚到已接受的长度；新确认位置的 (token, 隐状态) 留给下一步的 MTP 追赶。
+// 自适应模式按实测的各深度接受率与每种 k 的单步耗时，选择期望“token / 秒”最大的 k（可为 0）。
+// 只调用 Model::forward、MtpPredictor::forward 与 KvCache::truncate。
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/optimization_config.h"
+#include "model/deepseek_model.h"
+#include "model/mtp_predictor.h"
+#include "runtime/sampler.h"
+
+namespace dsinfer {
+
+// 按实测接受率与耗时选择每步起草数 k ∈ [0, max_k]
+class AdaptiveDraft {
+ public:
+  explicit AdaptiveDraft(int64_t max_k);
+  int64_t choose();
+  // 一步的结果：用了 k 个草稿、每条序列接受数、该步耗时（秒）、序列数
+  void observe(int64_t k, const std::vector<int64_t>& accepted, double seconds, int64_t n_seqs);
+  double expected_tokens(int64_t k) const;  // 每条序列每步期望输出 token 数
+
+ private:
+  int64_t max_k_, steps_ = 0;
+  std::vector<double> reached_, accepted_;  // 深度 j：被起草次数、被接受次数
+  std::vector<double> time_;                // k → 每序列每步耗时的滑动平均（0 表示未测）
+};
+
+class Speculator {
+ public:
+  Speculator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config, PerformanceMonitor* monitor);
+
+  // 登记一条已在主缓存中完成预填充的序列：prompt 的每个位置的最终隐状态 hidden [P, hidden]，
+  // 以及第一个采样出的 token。
+  void add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token);
+  void remove_sequence(int32_t seq);
+  void remove_sequence_if_present(int32_t seq);
+
+  // 对若干序列做一步推测解码；emitted[i] 收到序列 seqs[i] 本步输出的 token（1…k+1 个）。
+  void step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
+            std::vector<std::vector<int32_t>>& emitted);
+
+  int64_t last_k() const { return last_k_; }
+
+ private:
+  struct SeqState {
+    int32_t mtp_seq = -1;
+    int32_t next_token = 0;                  // 已采样、尚未经主模型处理的 token t_L
+    std::vector<int32_t> pending_tokens;     // 待 MTP 追赶的位置的输入 token（t_{i+1}）
+    std::vector<float> pending_hidden;       // 对应的主模型隐状态 h_i
+  };
+  void draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k);
+  SeqState& state(int32_t seq);
+
+  DeepseekModel& model_;
+  ThreadPool& pool_;
+  OptimizationConfig config_;
+  PerformanceMonitor* monitor_;
+  std::unique_ptr<MtpPredictor> mtp_;
+  std::vector<KvCache> mtp_caches_;  // 每个模块一个（各自的序列长度）
+  std::vector<SeqState> states_;     // 按主缓存的序列 id 索引
+  AdaptiveDraft adaptive_;
+  int64_t last_k_ = 0;
+
+  // 暂存
+  std::vector<std::vector<int32_t>> drafts_;    // [序列][深度]
+  std::vector<std::vector<float>> draft_q_;     // 采样时的草稿分布 [序列][深度 × vocab]
+  std::vector<float> chain_hidden_;             // [序列, hidden]：上一深度的输出
+  std::vector<float> probs_;
+  Batch batch_;
+  ForwardOutputs out_;
+  std::vector<float> hidden_out_;
+};
+
+}  // namespace dsinfer
