@@ -7,7 +7,7 @@ MODEL      ?= models/dsinfer-tiny-v3
 
 # 全新 Debian 12 上构建与测试所需的全部系统包。
 APT_PACKAGES := build-essential cmake ninja-build pkg-config git \
-	nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev \
+	nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev libutf8proc-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev gcovr
 
 .PHONY: setup configure build run test test-all bench coverage format clean
