@@ -16,12 +16,14 @@ int cmd_version(int, char**) {
 
 int cmd_tokenize(int argc, char** argv);
 int cmd_detokenize(int argc, char** argv);
+int cmd_template(int argc, char** argv);
 
 // 子命令表：新增子命令时在此加一行，并在 commands.h 旁的 cmd_*.cpp 中实现。
 const Command kCommands[] = {
     {"version", "打印版本", cmd_version},
     {"tokenize", "文本 → token id", cmd_tokenize},
     {"detokenize", "token id → 文本", cmd_detokenize},
+    {"template", "用 chat_template 渲染对话", cmd_template},
 };
 const int kNumCommands = int(sizeof(kCommands) / sizeof(kCommands[0]));
 
