@@ -78,6 +78,9 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& file) {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorCode::kFormat, cat(file, ": 不是合法的 JSON（字节偏移 ", e.byte, "）"));
+  } catch (const nlohmann::json::exception& e) {
+    // 例如数值超出范围（out_of_range.406）。
+    throw Error(ErrorCode::kFormat, cat(file, ": 不是合法的 JSON（", e.what(), "）"));
   }
 }
 

@@ -89,6 +89,16 @@ TEST(TokenizerJsonErrors, BadJsonSyntax) {
   }
 }
 
+TEST(TokenizerJsonErrors, NumberOverflowIsAFormatError) {
+  try {
+    Tokenizer::from_json("1e99999");
+    FAIL() << "应抛出 Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kFormat);
+    EXPECT_NE(std::string(e.what()).find("tokenizer.json: 不是合法的 JSON"), std::string::npos);
+  }
+}
+
 TEST(TokenizerJsonErrors, BosTokenMissingFromVocabIsAConfigError) {
   try {
     Tokenizer::from_json(testing_tokenizers::tiny_byte_level().dump(), R"({"bos_token": "<s>"})");
