@@ -1,6 +1,8 @@
 #include "e2e/cli.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -33,16 +35,40 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
-CliResult run_cli(const std::string& args) {
+CliResult run_cli(const std::vector<std::string>& args) {
   ScratchDir d;
-  const std::string cmd = std::string(DSINFER_BINARY) + " " + args + " >" + d.file("out") + " 2>" + d.file("err") +
-                          " </dev/null";
-  const int status = std::system(cmd.c_str());
+  const int out_fd = ::open(d.file("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int err_fd = ::open(d.file("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    std::string binary = DSINFER_BINARY;
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv{binary.data()};
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(out_fd);
+  ::close(err_fd);
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_file(d.file("out"));
   r.err = read_file(d.file("err"));
   return r;
+}
+
+CliResult run_cli(const std::string& args) {
+  std::istringstream in(args);
+  std::vector<std::string> v;
+  for (std::string a; in >> a;) v.push_back(a);
+  return run_cli(v);
 }
 
 }  // namespace dsinfer::testing_support

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dsinfer::testing_support {
 
@@ -11,7 +12,9 @@ struct CliResult {
   std::string out, err;
 };
 
-// args 原样拼在可执行文件后（调用者负责引号）
+// 以子进程运行 dsinfer（fork + exec，不经 shell），stdin 为空。args 不含程序名。
+CliResult run_cli(const std::vector<std::string>& args);
+// 便捷形式：按空白切分参数（参数本身不能含空白）
 CliResult run_cli(const std::string& args);
 
 class ScratchDir {
