@@ -1,23 +1,32 @@
-// dsinfer run：由 token id（或文本提示，见分词器）生成续写，打印生成的 token id。
+// dsinfer run：由提示生成续写。--ids 给 token id 时打印生成的 id（逗号分隔，每个请求一行）；
+// -p / -f 给文本时用模型目录中的分词器编码（--chat 先套用 chat_template），打印文本，--stream 边生成边输出。
 #include <cstdio>
 #include <string>
 
 #include "app/engine_flags.h"
 #include "app/flags.h"
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "runtime/engine.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/stream_decoder.h"
+#include "tokenizer/tokenizer.h"
 
 namespace dsinfer {
 
 int cmd_run(int argc, char** argv) {
-  FlagSet flags("run", "从提示生成续写，打印生成的 token id（逗号分隔，每个请求一行）。");
+  FlagSet flags("run", "从提示生成续写：--ids 打印生成的 token id；-p / -f 打印文本（--stream 流式输出）。");
   EngineFlags ef;
   ef.add_to(flags);
-  std::string ids;
+  std::string ids, prompt, prompt_file;
   int64_t n = 32, top_k = 0, seed = 0, batch = 1;
   double temp = 0.0, top_p = 1.0;
-  bool ignore_eos = false;
-  flags.add_string("--ids", &ids, "提示的 token id，如 1,2,3", true);
+  bool ignore_eos = false, stream = false, chat = false;
+  flags.add_string("--ids", &ids, "提示的 token id，如 1,2,3");
+  flags.add_string("-p,--prompt", &prompt, "文本提示（用模型目录中的 tokenizer.json 编码）");
+  flags.add_string("-f,--file", &prompt_file, "从文件读取文本提示");
+  flags.add_bool("--chat", &chat, "把文本提示作为一轮用户消息，套用 chat_template");
+  flags.add_bool("--stream", &stream, "边生成边输出文本（只对文本提示、--batch 1 有效）");
   flags.add_int("-n,--n-predict", &n, "最多生成的 token 数（默认 32）");
   flags.add_float("--temp", &temp, "采样温度（0 = 贪心，默认 0）");
   flags.add_int("--top-k", &top_k, "top-k（0 = 不限制）");
@@ -29,22 +38,61 @@ int cmd_run(int argc, char** argv) {
     std::printf("%s", flags.help().c_str());
     return 0;
   }
+  const int sources = !ids.empty() + !prompt.empty() + !prompt_file.empty();
+  if (sources != 1) throw Error(ErrorCode::kInvalidArgument, "--ids、-p、-f 必须且只能给一个");
   if (n < 0) throw Error(ErrorCode::kInvalidArgument, cat("参数 -n 的取值 ", n, " 非法（应 ≥ 0）"));
   if (batch < 1) throw Error(ErrorCode::kInvalidArgument, cat("参数 --batch 的取值 ", batch, " 非法（应 ≥ 1）"));
+  if (chat && !ids.empty()) throw Error(ErrorCode::kInvalidArgument, "--chat 只能与文本提示（-p / -f）一起用");
+
   GenerationRequest req;
-  req.prompt = parse_id_list("--ids", ids);
   req.max_new_tokens = n;
   req.sampling = SamplingParams{temp, top_k, top_p, uint64_t(seed)};
   req.stop_at_eos = !ignore_eos;
-  Engine engine(ef.model_dir, ef.resolve());
-  const auto results = engine.generate(std::vector<GenerationRequest>(size_t(batch), req));
-  for (const auto& r : results) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (i) line += ',';
-      line += std::to_string(r[i]);
+  std::unique_ptr<Tokenizer> tok;
+  if (!ids.empty()) {
+    req.prompt = parse_id_list("--ids", ids);
+  } else {
+    if (!prompt_file.empty()) prompt = read_text_file(prompt_file);
+    tok = std::make_unique<Tokenizer>(Tokenizer::load(ef.model_dir));
+    if (chat) {
+      const ChatTemplate tmpl = ChatTemplate::load(ef.model_dir);
+      req.prompt = tok->encode(tmpl.render({ChatMessage("user", prompt)}, true), false);
+    } else {
+      req.prompt = tok->encode(prompt, tok->bos_id().has_value());
     }
-    std::printf("%s\n", line.c_str());
+    if (tok->eos_id() && !ignore_eos) req.stop_token_ids.push_back(*tok->eos_id());
+  }
+
+  Engine engine(ef.model_dir, ef.resolve());
+  const std::vector<GenerationRequest> reqs(size_t(batch), req);
+  if (!tok) {
+    for (const auto& r : engine.generate(reqs)) {
+      std::string line;
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (i) line += ',';
+        line += std::to_string(r[i]);
+      }
+      std::printf("%s\n", line.c_str());
+    }
+    ef.report(engine.monitor());
+    return 0;
+  }
+  if (!chat) std::printf("%s", prompt.c_str());
+  if (stream && batch == 1) {
+    StreamDecoder decoder(*tok, true);
+    engine.generate(reqs, [&](size_t, int32_t id) {
+      const std::string piece = decoder.push(id);
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    });
+    const std::string rest = decoder.flush();
+    std::printf("%s\n", rest.c_str());
+  } else {
+    const auto results = engine.generate(reqs);
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (i && !chat) std::printf("%s", prompt.c_str());
+      std::printf("%s\n", tok->decode(results[i], true).c_str());
+    }
   }
   ef.report(engine.monitor());
   return 0;

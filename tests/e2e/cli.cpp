@@ -35,14 +35,15 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
-CliResult run_cli(const std::vector<std::string>& args) {
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input) {
   ScratchDir d;
+  write_text(d.file("in"), input);
   const int out_fd = ::open(d.file("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int err_fd = ::open(d.file("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
+    const int in_fd = ::open(d.file("in").c_str(), O_RDONLY);
+    ::dup2(in_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
     std::string binary = DSINFER_BINARY;

@@ -12,8 +12,8 @@ struct CliResult {
   std::string out, err;
 };
 
-// 以子进程运行 dsinfer（fork + exec，不经 shell），stdin 为空。args 不含程序名。
-CliResult run_cli(const std::vector<std::string>& args);
+// 以子进程运行 dsinfer（fork + exec，不经 shell）。args 不含程序名；stdin 的内容为 input（默认空）。
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 // 便捷形式：按空白切分参数（参数本身不能含空白）
 CliResult run_cli(const std::string& args);
 

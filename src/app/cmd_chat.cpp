@@ -1,0 +1,72 @@
+// dsinfer chat：交互式对话。每轮把整段对话套用 chat_template 后生成，流式输出回复；
+// /reset 清空对话，/exit（或输入结束）退出。
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "app/engine_flags.h"
+#include "app/flags.h"
+#include "core/error.h"
+#include "runtime/engine.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/stream_decoder.h"
+#include "tokenizer/tokenizer.h"
+
+namespace dsinfer {
+
+int cmd_chat(int argc, char** argv) {
+  FlagSet flags("chat", "交互式对话（流式输出）。输入 /reset 清空对话，/exit 退出。");
+  EngineFlags ef;
+  ef.add_to(flags);
+  std::string system;
+  int64_t n = 256, top_k = 0, seed = 0;
+  double temp = 0.0, top_p = 1.0;
+  flags.add_string("--system", &system, "系统提示");
+  flags.add_int("-n,--n-predict", &n, "每轮回复最多生成的 token 数（默认 256）");
+  flags.add_float("--temp", &temp, "采样温度（0 = 贪心，默认 0）");
+  flags.add_int("--top-k", &top_k, "top-k（0 = 不限制）");
+  flags.add_float("--top-p", &top_p, "top-p（1 = 不限制）");
+  flags.add_int("--seed", &seed, "随机种子（默认 0）");
+  if (!flags.parse(argc, argv, 2)) {
+    std::printf("%s", flags.help().c_str());
+    return 0;
+  }
+  if (n < 1) throw Error(ErrorCode::kInvalidArgument, cat("参数 -n 的取值 ", n, " 非法（应 ≥ 1）"));
+  const Tokenizer tok = Tokenizer::load(ef.model_dir);
+  const ChatTemplate tmpl = ChatTemplate::load(ef.model_dir);
+  Engine engine(ef.model_dir, ef.resolve());
+  std::vector<ChatMessage> messages;
+  if (!system.empty()) messages.emplace_back("system", system);
+  const size_t base = messages.size();
+  std::string line;
+  uint64_t turn = 0;
+  for (;;) {
+    std::printf("> ");
+    std::fflush(stdout);
+    if (!std::getline(std::cin, line) || line == "/exit") break;
+    if (line == "/reset") {
+      messages.resize(base);
+      std::printf("（对话已清空）\n");
+      continue;
+    }
+    if (line.empty()) continue;
+    messages.emplace_back("user", line);
+    GenerationRequest req;
+    req.prompt = tok.encode(tmpl.render(messages, true), false);
+    req.max_new_tokens = n;
+    req.sampling = SamplingParams{temp, top_k, top_p, uint64_t(seed) + turn++};
+    if (tok.eos_id()) req.stop_token_ids.push_back(*tok.eos_id());
+    StreamDecoder decoder(tok, true);
+    const auto reply = engine.generate({req}, [&](size_t, int32_t id) {
+      const std::string piece = decoder.push(id);
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    })[0];
+    std::printf("%s\n", decoder.flush().c_str());
+    messages.emplace_back("assistant", tok.decode(reply, true));
+  }
+  ef.report(engine.monitor());
+  return 0;
+}
+
+}  // namespace dsinfer
