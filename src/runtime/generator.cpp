@@ -110,7 +110,9 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
   }
   if (spec)
     for (size_t i = 0; i < count; ++i)
-      if (!done[i]) speculator_->add_sequence(seq[i], requests[first + i].prompt, prompt_hidden[i].data(), last[i]);
+      if (!done[i])
+        speculator_->add_sequence(seq[i], requests[first + i].prompt, prompt_hidden[i].data(), last[i],
+                                  requests[first + i].oracle_drafts);
 
   // 解码：每步所有未结束的序列各前进一个 token（MTP：各前进 1…k+1 个）
   const auto t1 = std::chrono::steady_clock::now();

@@ -21,6 +21,9 @@ struct GenerationRequest {
   SamplingParams sampling;
   bool stop_at_eos = true;
   std::vector<int32_t> stop_token_ids;  // 额外的停止 token（与 vLLM 的 stop_token_ids 相同语义）
+  // 诊断 / 基准用：已知的续写（通常是贪心结果）。启用 MTP 时用它替换 MTP 的草稿（MTP 照常计算），
+  // 以测量推测解码机制本身的上限（bench --oracle-drafts）；输出仍由验证决定，保持无损。
+  std::vector<int32_t> oracle_drafts;
 };
 
 // (请求序号, 新 token)

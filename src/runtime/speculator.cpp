@@ -69,7 +69,8 @@ Speculator::SeqState& Speculator::state(int32_t seq) {
   return states_[size_t(seq)];
 }
 
-void Speculator::add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token) {
+void Speculator::add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token,
+                              const std::vector<int32_t>& oracle) {
   if (states_.size() <= size_t(seq)) states_.resize(size_t(seq) + 1);
   SeqState& st = states_[size_t(seq)];
   st = SeqState{};
@@ -78,6 +79,8 @@ void Speculator::add_sequence(int32_t seq, const std::vector<int32_t>& prompt, c
   for (int64_t i = 0; i < P; ++i) st.pending_tokens.push_back(i + 1 < P ? prompt[size_t(i + 1)] : next_token);
   st.pending_hidden.assign(hidden, hidden + P * D);
   st.next_token = next_token;
+  st.prompt_len = P;
+  st.oracle = oracle;
 }
 
 void Speculator::remove_sequence(int32_t seq) {
@@ -97,15 +100,29 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
   drafts_.assign(size_t(S), std::vector<int32_t>());
   draft_q_.resize(size_t(S));
   chain_hidden_.resize(size_t(S * D));
+  std::vector<int64_t> draft_pos(static_cast<size_t>(S));  // 第一个草稿所在的位置 L+1
+  for (int64_t s = 0; s < S; ++s) draft_pos[size_t(s)] = mtp_caches_[0].length(state(seqs[size_t(s)]).mtp_seq) +
+                                                          int64_t(state(seqs[size_t(s)]).pending_tokens.size()) + 1;
   auto pick = [&](int64_t s, const float* logits) {
     Sampler& sm = *samplers[size_t(s)];
+    const SeqState& st = state(seqs[size_t(s)]);
+    const int64_t depth = int64_t(drafts_[size_t(s)].size());
+    // 神谕草稿：位置 L+1+depth 的已知 token；采样时草稿分布 q 取其单点分布（接受概率 = p(x)）
+    const int64_t oi = draft_pos[size_t(s)] + depth - st.prompt_len;
+    const bool oracle = oi >= 0 && oi < int64_t(st.oracle.size());
     if (sm.greedy()) {
-      drafts_[size_t(s)].push_back(argmax(logits, V));
+      drafts_[size_t(s)].push_back(oracle ? st.oracle[size_t(oi)] : argmax(logits, V));
       return;
     }
     std::vector<float>& q = draft_q_[size_t(s)];
     q.resize(size_t(k * V));
-    float* qd = q.data() + int64_t(drafts_[size_t(s)].size()) * V;
+    float* qd = q.data() + depth * V;
+    if (oracle) {
+      std::fill(qd, qd + V, 0.0f);
+      qd[st.oracle[size_t(oi)]] = 1.0f;
+      drafts_[size_t(s)].push_back(st.oracle[size_t(oi)]);
+      return;
+    }
     sm.probabilities(logits, V, qd);
     drafts_[size_t(s)].push_back(sm.sample_from(qd, V));
   };

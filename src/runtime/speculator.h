@@ -41,8 +41,9 @@ class Speculator {
   Speculator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config, PerformanceMonitor* monitor);
 
   // 登记一条已在主缓存中完成预填充的序列：prompt 的每个位置的最终隐状态 hidden [P, hidden]，
-  // 以及第一个采样出的 token。
-  void add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token);
+  // 以及第一个采样出的 token。oracle 非空时，位置 P+j 的草稿取 oracle[j]（诊断 / 基准用）。
+  void add_sequence(int32_t seq, const std::vector<int32_t>& prompt, const float* hidden, int32_t next_token,
+                    const std::vector<int32_t>& oracle = {});
   void remove_sequence(int32_t seq);
   void remove_sequence_if_present(int32_t seq);
 
@@ -58,6 +59,8 @@ class Speculator {
     int32_t next_token = 0;                  // 已采样、尚未经主模型处理的 token t_L
     std::vector<int32_t> pending_tokens;     // 待 MTP 追赶的位置的输入 token（t_{i+1}）
     std::vector<float> pending_hidden;       // 对应的主模型隐状态 h_i
+    int64_t prompt_len = 0;
+    std::vector<int32_t> oracle;             // 已知续写（替换草稿）
   };
   void draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k);
   SeqState& state(int32_t seq);

@@ -195,7 +195,7 @@ TEST(Cli, BadArgumentsAreRejectedWithTheFlagNamed) {
     std::string args, expect;
   };
   for (const Bad& b : std::vector<Bad>{
-           {"run -m " + kV3, "缺少必填参数 --ids"},
+           {"run -m " + kV3, "--ids、-p、-f 必须且只能给一个"},
            {"run -m " + kV3 + " --ids 1,x", "--ids"},
            {"run -m " + kV3 + " --ids 1 -n", "缺少取值"},
            {"run -m " + kV3 + " --ids 1 --bogus", "未知参数 '--bogus'"},
