@@ -32,18 +32,23 @@ int cmd_bench(int argc, char** argv) {
   flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
   flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 1024）");
   flags.add_bool("--json", &json, "以一个 JSON 对象输出");
+  flags.add_bool("--oracle-drafts", &o.oracle_drafts, "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
   if (!flags.parse(argc, argv, 2)) {
     std::printf("%s", flags.help().c_str());
     return 0;
   }
   o.seed = uint64_t(seed);
   o.warmup = !no_warmup;
+  // --mtp（含 --mtp 0）或 MTP 配置项出现时，解码改为真实的贪心生成，便于两者公平比较
+  for (const auto& [k, v] : ef.overrides)
+    if (k.rfind("mtp.", 0) == 0) o.generate = true;
   if (ef.model_dir.empty() && !bandwidth)
     throw Error(ErrorCode::kInvalidArgument, "缺少必填参数 --model（只测带宽时用 --bandwidth）");
   if (bw_mib < 1) throw Error(ErrorCode::kInvalidArgument, "参数 --bandwidth-mib 应 ≥ 1");
   const OptimizationConfig oc = ef.resolve();
   nlohmann::json j;
   std::unique_ptr<Engine> engine;
+  BenchResult r;
   std::unique_ptr<ThreadPool> own_pool;
   ThreadPool* pool;
   if (!ef.model_dir.empty()) {
@@ -59,7 +64,7 @@ int cmd_bench(int argc, char** argv) {
   if (bandwidth && !engine) j["read_gbps"] = measure_read_bandwidth(*pool, bw_mib << 20, 10);
   if (engine) {
     if (bandwidth) o.bandwidth_bytes = bw_mib << 20;
-    const BenchResult r = run_benchmark(*engine, o);
+    r = run_benchmark(*engine, o);
     j["model"] = ef.model_dir;
     j["mla_mode"] = mla_mode_name(oc.mla_mode);
     j["kv_dtype"] = oc.kv_dtype == DType::kF32 ? "f32" : "bf16";
@@ -78,6 +83,14 @@ int cmd_bench(int argc, char** argv) {
     j["kv_bytes"] = r.kv_bytes;
     j["kv_bytes_allocated"] = r.kv_bytes_allocated;
     j["weight_bytes_per_token"] = r.weight_bytes_per_token;
+    j["decode_mode"] = o.generate ? "generate" : "random_tokens";
+    if (o.generate) {
+      j["mtp_draft_tokens"] = oc.mtp.enabled ? oc.mtp.draft_tokens : 0;
+      j["mtp_adaptive"] = oc.mtp.adaptive;
+      j["oracle_drafts"] = o.oracle_drafts;
+      j["mtp_acceptance_by_depth"] = r.mtp_acceptance_by_depth;
+      j["mtp_mean_accepted"] = r.mtp_mean_accepted;
+    }
     if (bandwidth && o.gen > 0) {
       j["read_gbps"] = r.read_gbps;
       j["read_gbps_runs"] = r.read_gbps_runs;
@@ -103,6 +116,12 @@ int cmd_bench(int argc, char** argv) {
     if (o.gen > 0)
       std::printf("解码 tg%lld:    %.2f token/s（batch %lld，上下文 %lld）\n", (long long)o.gen,
                   j["decode_tps"].get<double>(), (long long)o.batch, (long long)o.ctx);
+    if (o.generate && oc.mtp.enabled) {
+      std::printf("MTP:           每步起草 %lld%s，平均每步接受 %.2f，各深度接受率", (long long)oc.mtp.draft_tokens,
+                  o.oracle_drafts ? "（神谕草稿）" : "", r.mtp_mean_accepted);
+      for (double a : r.mtp_acceptance_by_depth) std::printf(" %.1f%%", 100 * a);
+      std::printf("\n");
+    }
     std::printf("每 token 权重: %.3f GB\nKV 缓存:       %.2f MiB\n峰值常驻内存:  %.2f GiB\n",
                 double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9, double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
                 double(j["peak_rss_bytes"].get<int64_t>()) / 1073741824.0);

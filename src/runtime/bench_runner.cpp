@@ -35,6 +35,33 @@ void feed(DeepseekModel& model, ForwardContext& ctx, KvCache& cache, const std::
   if (b.size()) model.forward(ctx, b, cache, out);
 }
 
+// 真实生成：batch 条随机提示（长度 max(ctx, 8)），贪心生成 gen 个 token；返回解码阶段的 token/s。
+double generation_tps(Engine& engine, const BenchOptions& o, std::mt19937& rng, bool record, BenchResult& r) {
+  const int64_t V = engine.model().config().vocab_size;
+  std::uniform_int_distribution<int32_t> tok(0, int32_t(V - 1));
+  std::vector<GenerationRequest> reqs(static_cast<size_t>(o.batch));
+  for (auto& q : reqs) {
+    for (int64_t i = 0; i < std::max<int64_t>(o.ctx, 8); ++i) q.prompt.push_back(tok(rng));
+    q.max_new_tokens = record ? o.gen : std::max<int64_t>(1, o.gen / 4);
+    q.stop_at_eos = false;
+  }
+  OptimizationConfig plain = engine.config();
+  plain.mtp.enabled = false;
+  if (o.oracle_drafts && engine.config().mtp.enabled) {
+    Generator g(engine.model(), engine.pool(), plain, nullptr);
+    const auto continuation = g.generate(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) reqs[i].oracle_drafts = continuation[i];
+  }
+  PerformanceMonitor m;
+  Generator g(engine.model(), engine.pool(), engine.config(), &m);
+  g.generate(reqs);
+  if (record) {
+    r.mtp_acceptance_by_depth = m.mtp_acceptance_by_depth();
+    r.mtp_mean_accepted = m.mtp_mean_accepted();
+  }
+  return m.decode_tps();
+}
+
 }  // namespace
 
 double median(std::vector<double> v) {
@@ -68,6 +95,11 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
         r.prefill_tps_runs.push_back(double(o.prompt * o.batch) / s);
         r.ttft_ms_runs.push_back(s * 1e3);
       }
+    }
+    if (o.gen > 0 && o.generate) {
+      const double tps = generation_tps(engine, o, rng, record, r);
+      if (record) r.decode_tps_runs.push_back(tps);
+      continue;
     }
     if (o.gen > 0) {
       KvCache cache = engine.make_cache();

@@ -22,6 +22,9 @@ struct BenchOptions {
   uint64_t seed = 0;
   bool warmup = true;               // 先跑一轮不计时的预填充 + 解码（首次触碰内存、页表、缓存）
   int64_t bandwidth_bytes = 0;      // > 0：每轮解码前紧挨着测一次读带宽（同样的线程），算该轮的 roofline 比例
+  // 解码改为真实的贪心生成（Generator，按配置启用 MTP）；用于 --mtp K 与 --mtp 0 的公平比较
+  bool generate = false;
+  bool oracle_drafts = false;  // 先不用 MTP 生成一遍，再把结果作为草稿（接受率 100%，测机制上限）
 };
 
 struct BenchResult {
@@ -32,6 +35,8 @@ struct BenchResult {
   int64_t kv_bytes_allocated = 0;
   int64_t weight_bytes_per_token = 0;                    // 解码一个 token 读到的权重字节（batch 1）
   int64_t peak_rss_bytes = 0;
+  std::vector<double> mtp_acceptance_by_depth;  // generate 且启用 MTP 时
+  double mtp_mean_accepted = 0;
 };
 
 BenchResult run_benchmark(Engine& engine, const BenchOptions& options);
