@@ -17,7 +17,7 @@ int cmd_bench(int argc, char** argv) {
   EngineFlags ef;
   ef.add_to(flags, false, false);
   BenchOptions o;
-  int64_t seed = 0, bw_mib = 1024;
+  int64_t seed = 0, bw_mib = 512;
   bool json = false, bandwidth = false;
   flags.add_int("-p,--prompt", &o.prompt, "预填充 token 数（默认 512，0 = 跳过）");
   flags.add_int("-n,--gen", &o.gen, "解码 token 数（默认 128，0 = 跳过）");
@@ -30,7 +30,7 @@ int cmd_bench(int argc, char** argv) {
   flags.add_bool("--no-warmup", &no_warmup, "不做预热轮");
   flags.add_int("--seed", &seed, "随机 token 的种子");
   flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
-  flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 1024）");
+  flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 512）");
   flags.add_bool("--json", &json, "以一个 JSON 对象输出");
   flags.add_bool("--oracle-drafts", &o.oracle_drafts, "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
   if (!flags.parse(argc, argv, 2)) {
@@ -61,7 +61,7 @@ int cmd_bench(int argc, char** argv) {
   }
   j["threads"] = pool->size();
   j["isa"] = std::string(kernels::isa_name(kernels::active_isa()));
-  if (bandwidth && !engine) j["read_gbps"] = measure_read_bandwidth(*pool, bw_mib << 20, 10);
+  if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(*pool, bw_mib << 20).measure(10);
   if (engine) {
     if (bandwidth) o.bandwidth_bytes = bw_mib << 20;
     r = run_benchmark(*engine, o);
@@ -106,7 +106,9 @@ int cmd_bench(int argc, char** argv) {
     return 0;
   }
   std::printf("线程 %lld，指令集 %s\n", (long long)j["threads"].get<int64_t>(), j["isa"].get<std::string>().c_str());
-  if (j.contains("read_gbps")) std::printf("读带宽:        %.1f GB/s（中位数）\n", j["read_gbps"].get<double>());
+  if (j.contains("read_gbps"))
+    std::printf("读带宽:        %.1f GB/s（%s）\n", j["read_gbps"].get<double>(),
+                engine ? "各解码段前测量的中位数" : "10 次中最好的一次");
   if (engine) {
     std::printf("模型:          %s（%s，KV %s，权重 %s）\n", ef.model_dir.c_str(), j["mla_mode"].get<std::string>().c_str(),
                 j["kv_dtype"].get<std::string>().c_str(), j["load_mode"].get<std::string>().c_str());

@@ -41,8 +41,19 @@ struct BenchResult {
 
 BenchResult run_benchmark(Engine& engine, const BenchOptions& options);
 
-// 读带宽（GB/s，10^9 字节每秒）：bytes 大小的数组，各线程读各自的一段，取 reps 次中最好的一次。
-double measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps);
+// STREAM 式读带宽探针（GB/s，10^9 字节每秒）：bytes 大小的数组（透明大页），各线程读各自的一段，
+// measure 取 reps 次中最好的一次。数组只分配、填充一次。
+class BandwidthProbe {
+ public:
+  BandwidthProbe(ThreadPool& pool, int64_t bytes);
+  ~BandwidthProbe();
+  double measure(int reps);
+
+ private:
+  ThreadPool& pool_;
+  int64_t n_;
+  float* data_;
+};
 
 double median(std::vector<double> v);
 
