@@ -6,6 +6,7 @@
 
 #include "app/engine_flags.h"
 #include "app/flags.h"
+#include "app/sampling_flags.h"
 #include "core/error.h"
 #include "runtime/engine.h"
 #include "tokenizer/chat_template.h"
@@ -19,14 +20,11 @@ int cmd_chat(int argc, char** argv) {
   EngineFlags ef;
   ef.add_to(flags);
   std::string system;
-  int64_t n = 256, top_k = 0, seed = 0;
-  double temp = 0.0, top_p = 1.0;
+  int64_t n = 256;
   flags.add_string("--system", &system, "系统提示");
   flags.add_int("-n,--n-predict", &n, "每轮回复最多生成的 token 数（默认 256）");
-  flags.add_float("--temp", &temp, "采样温度（0 = 贪心，默认 0）");
-  flags.add_int("--top-k", &top_k, "top-k（0 = 不限制）");
-  flags.add_float("--top-p", &top_p, "top-p（1 = 不限制）");
-  flags.add_int("--seed", &seed, "随机种子（默认 0）");
+  SamplingFlags sf;
+  sf.add_to(flags);
   if (!flags.parse(argc, argv, 2)) {
     std::printf("%s", flags.help().c_str());
     return 0;
@@ -54,7 +52,7 @@ int cmd_chat(int argc, char** argv) {
     GenerationRequest req;
     req.prompt = tok.encode(tmpl.render(messages, true), false);
     req.max_new_tokens = n;
-    req.sampling = SamplingParams{temp, top_k, top_p, uint64_t(seed) + turn++};
+    req.sampling = sf.params(turn++);
     if (tok.eos_id()) req.stop_token_ids.push_back(*tok.eos_id());
     StreamDecoder decoder(tok, true);
     const auto reply = engine.generate({req}, [&](size_t, int32_t id) {

@@ -5,6 +5,7 @@
 
 #include "app/engine_flags.h"
 #include "app/flags.h"
+#include "app/sampling_flags.h"
 #include "core/error.h"
 #include "core/mapped_file.h"
 #include "runtime/engine.h"
@@ -19,8 +20,7 @@ int cmd_run(int argc, char** argv) {
   EngineFlags ef;
   ef.add_to(flags);
   std::string ids, prompt, prompt_file;
-  int64_t n = 32, top_k = 0, seed = 0, batch = 1;
-  double temp = 0.0, top_p = 1.0;
+  int64_t n = 32, batch = 1;
   bool ignore_eos = false, stream = false, chat = false;
   flags.add_string("--ids", &ids, "提示的 token id，如 1,2,3");
   flags.add_string("-p,--prompt", &prompt, "文本提示（用模型目录中的 tokenizer.json 编码）");
@@ -28,10 +28,8 @@ int cmd_run(int argc, char** argv) {
   flags.add_bool("--chat", &chat, "把文本提示作为一轮用户消息，套用 chat_template");
   flags.add_bool("--stream", &stream, "边生成边输出文本（只对文本提示、--batch 1 有效）");
   flags.add_int("-n,--n-predict", &n, "最多生成的 token 数（默认 32）");
-  flags.add_float("--temp", &temp, "采样温度（0 = 贪心，默认 0）");
-  flags.add_int("--top-k", &top_k, "top-k（0 = 不限制）");
-  flags.add_float("--top-p", &top_p, "top-p（1 = 不限制）");
-  flags.add_int("--seed", &seed, "随机种子（默认 0）");
+  SamplingFlags sf;
+  sf.add_to(flags);
   flags.add_int("--batch", &batch, "把同一提示复制成 B 条序列并行生成（种子依次 +1）");
   flags.add_bool("--ignore-eos", &ignore_eos, "遇到 EOS 不停止");
   if (!flags.parse(argc, argv, 2)) {
@@ -46,7 +44,7 @@ int cmd_run(int argc, char** argv) {
 
   GenerationRequest req;
   req.max_new_tokens = n;
-  req.sampling = SamplingParams{temp, top_k, top_p, uint64_t(seed)};
+  req.sampling = sf.params();
   req.stop_at_eos = !ignore_eos;
   std::unique_ptr<Tokenizer> tok;
   if (!ids.empty()) {

@@ -137,109 +137,140 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   }
 }
 
-void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
+void MlaAttention::plan_flash(const Batch& batch) {
+  const int64_t T = batch.size();
   const bool latent = mode_ == MlaMode::kLatent;
-  const int64_t qw = latent ? L + rope_dim_ : qk;  // 每头查询向量长度
-  const int64_t ow = latent ? L : v_dim_;          // 每头注意力输出长度
-  const float* qsrc = q_.data();
-  if (latent) {
-    // q_cat_h = [W_UK_T_h·q_nope_h | q_pe_h]：所有头的吸收矩阵乘一批完成
-    q_cat_.resize(size_t(T * H * qw));
-    jobs_.clear();
-    for (int64_t h = 0; h < H; ++h)
-      jobs_.push_back({q_.data() + h * qk, H * qk, T, &w_uk_t_[size_t(h)], q_cat_.data() + h * qw, H * qw});
-    kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t h = 0; h < H; ++h)
-        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
-    qsrc = q_cat_.data();
-  }
-  o_lat_.resize(size_t(T * H * ow));
-
-  // 同一序列、位置连续的一段 token 若查询足够多（预填充）或上下文足够长（latent 解码），
-  // 用分块 GEMM 注意力（FlashAttention）；其余 token 用逐 token 的注意力内核。
+  flash_runs_.clear();
   use_flash_.assign(size_t(T), 0);
-  const int64_t row_values = cache.row_values();
   for (int64_t i0 = 0; i0 < T;) {
     int64_t i1 = i0 + 1;
     while (i1 < T && batch.seq_ids[size_t(i1)] == batch.seq_ids[size_t(i0)] &&
            batch.positions[size_t(i1)] == batch.positions[size_t(i1 - 1)] + 1)
       ++i1;
     const int64_t n_keys = batch.positions[size_t(i1 - 1)] + 1;
-    const bool flash = (i1 - i0) >= kFlashMinQueries || (latent && n_keys >= kFlashMinKeys);
-    if (flash) {
-      visible_.resize(size_t((i1 - i0) * H));
-      FlashAttentionArgs a;
-      a.kv = cache.rows(batch.seq_ids[size_t(i0)], layer);
-      a.n_keys = n_keys;
-      a.row_values = row_values;
-      a.scale = scale_;
-      if (latent) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
-        for (int64_t i = i0; i < i1; ++i)
-          for (int64_t h = 0; h < H; ++h) visible_[size_t((i - i0) * H + h)] = batch.positions[size_t(i)] + 1;
-        a.q = qsrc + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
-        a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
-        a.out = o_lat_.data() + i0 * H * ow, a.ldo = ow;
-        flash_.run(a, ctx.pool);
-      } else {  // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
-        for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
-        for (int64_t h = 0; h < H; ++h) {
-          a.q = qsrc + i0 * H * qw + h * qk, a.ldq = H * qw, a.n_q = i1 - i0, a.visible = visible_.data();
-          a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
-          a.out = o_lat_.data() + i0 * H * ow + h * ow, a.ldo = H * ow;
-          flash_.run(a, ctx.pool);
-        }
-      }
+    if ((i1 - i0) >= kFlashMinQueries || (latent && n_keys >= kFlashMinKeys)) {
+      flash_runs_.push_back({i0, i1});
       std::fill(use_flash_.begin() + i0, use_flash_.begin() + i1, 1);
     }
     i0 = i1;
   }
+}
 
-  // 逐 token 内核：并行单元 = (token, 头组)。解码（token 少）时把头分成组以用满线程；
-  // MQA 下同组的头共享每次缓存行读取。
-  const int n_threads = ctx.pool.size();
-  const int64_t head_group = T >= n_threads ? H : std::max<int64_t>(1, H / n_threads);
-  const int64_t n_groups = (H + head_group - 1) / head_group;
-  int64_t max_ctx = 0;
+void MlaAttention::absorb_queries(int64_t h0, int64_t h1, int64_t T) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, qw = L + rope_dim_;
+  for (int64_t h = h0; h < h1; ++h) {
+    kernels::matmul_rows(q_.data() + h * qk, H * qk, T, w_uk_t_[size_t(h)], q_cat_.data() + h * qw, H * qw, 0, L);
+    for (int64_t t = 0; t < T; ++t)
+      std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
+  }
+}
+
+void MlaAttention::attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
+                                 float* scratch) {
+  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
+  const bool latent = mode_ == MlaMode::kLatent;
+  const int64_t qw = latent ? L + rope_dim_ : qk, ow = latent ? L : v_dim_;
+  const float* qsrc = latent ? q_cat_.data() : q_.data();
+  for (int64_t t = 0; t < T; ++t) {
+    if (use_flash_[size_t(t)]) continue;
+    kernels::AttentionArgs a;
+    a.q = qsrc + (t * H + h0) * qw;
+    a.n_heads = h1 - h0;
+    a.q_head_stride = qw;
+    a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
+    a.n_ctx = batch.positions[size_t(t)] + 1;
+    a.scale = scale_;
+    a.out = o_lat_.data() + (t * H + h0) * ow;
+    a.out_head_stride = ow;
+    if (latent) {
+      a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
+      a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
+    } else {
+      a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
+      a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
+    }
+    kernels::attention(a, scratch);
+  }
+}
+
+void MlaAttention::project_values(int64_t h0, int64_t h1, int64_t T) {
+  const int64_t H = n_heads_, L = kv_lora_rank_;
+  for (int64_t h = h0; h < h1; ++h)
+    kernels::matmul_rows(o_lat_.data() + h * L, H * L, T, w_uv_[size_t(h)], o_.data() + h * v_dim_, H * v_dim_, 0,
+                         v_dim_);
+}
+
+void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
+  const bool latent = mode_ == MlaMode::kLatent;
+  const int64_t qw = latent ? L + rope_dim_ : qk, ow = latent ? L : v_dim_;
+  for (const auto& [i0, i1] : flash_runs_) {
+    FlashAttentionArgs a;
+    a.kv = cache.rows(batch.seq_ids[size_t(i0)], layer);
+    a.n_keys = batch.positions[size_t(i1 - 1)] + 1;
+    a.row_values = cache.row_values();
+    a.scale = scale_;
+    visible_.resize(size_t((i1 - i0) * H));
+    if (latent) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t h = 0; h < H; ++h) visible_[size_t((i - i0) * H + h)] = batch.positions[size_t(i)] + 1;
+      a.q = q_cat_.data() + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
+      a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
+      a.out = o_lat_.data() + i0 * H * ow, a.ldo = ow;
+      flash_.run(a, ctx.pool);
+      continue;
+    }
+    // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
+    for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
+    for (int64_t h = 0; h < H; ++h) {
+      a.q = q_.data() + i0 * H * qw + h * qk, a.ldq = H * qw, a.n_q = i1 - i0, a.visible = visible_.data();
+      a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
+      a.out = o_lat_.data() + i0 * H * ow + h * ow, a.ldo = H * ow;
+      flash_.run(a, ctx.pool);
+    }
+  }
+}
+
+void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
+  const int64_t T = batch.size(), H = n_heads_, L = kv_lora_rank_;
+  const bool latent = mode_ == MlaMode::kLatent;
+  const int64_t ow = latent ? L : v_dim_;
+  o_lat_.resize(size_t(T * H * ow));
+  if (latent) {
+    q_cat_.resize(size_t(T * H * (L + rope_dim_)));
+    o_.resize(size_t(T * H * v_dim_));
+  }
+  plan_flash(batch);
+  int64_t max_ctx = 1;
   for (int64_t t = 0; t < T; ++t)
     if (!use_flash_[size_t(t)]) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
-  if (max_ctx > 0) {
-    if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
-    for (auto& s : thread_scores_) s.resize(size_t(head_group * max_ctx));
-    ctx.pool.parallel_for(T * n_groups, [&](int64_t b, int64_t e, int tid) {
-      float* scratch = thread_scores_[size_t(tid)].data();
-      for (int64_t i = b; i < e; ++i) {
-        const int64_t t = i / n_groups, h0 = (i % n_groups) * head_group, nh = std::min(head_group, H - h0);
-        if (use_flash_[size_t(t)]) continue;
-        kernels::AttentionArgs a;
-        a.q = qsrc + (t * H + h0) * qw;
-        a.n_heads = nh;
-        a.q_head_stride = qw;
-        a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
-        a.n_ctx = batch.positions[size_t(t)] + 1;
-        a.scale = scale_;
-        a.out = o_lat_.data() + (t * H + h0) * ow;
-        a.out_head_stride = ow;
-        if (latent) {
-          a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
-          a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
-        } else {
-          a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
-          a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
-        }
-        kernels::attention(a, scratch);
-      }
+  const int n_threads = ctx.pool.size();
+  if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
+  for (auto& s : thread_scores_) s.resize(size_t(H * max_ctx));
+  // 按头并行：每个线程对自己的头依次做 W_UK 吸收 → 逐 token 注意力 → W_UV，中间不需要同步。
+  // 有 token 走分块注意力时，先吸收所有查询、做分块注意力，再做其余 token 与 W_UV。
+  auto attend_heads = [&](int64_t h0, int64_t h1, int tid) {
+    attend_tokens(h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
+  };
+  if (!latent) {
+    run_flash(ctx, batch, cache, layer);
+    ctx.pool.parallel_for(H, attend_heads);
+    return;
+  }
+  if (flash_runs_.empty()) {
+    ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
+      absorb_queries(h0, h1, T);
+      attend_heads(h0, h1, tid);
+      project_values(h0, h1, T);
     });
+    return;
   }
-  if (latent) {
-    // o_h = W_UV_h·o_lat_h：所有头一批完成
-    o_.resize(size_t(T * H * v_dim_));
-    jobs_.clear();
-    for (int64_t h = 0; h < H; ++h)
-      jobs_.push_back({o_lat_.data() + h * L, H * L, T, &w_uv_[size_t(h)], o_.data() + h * v_dim_, H * v_dim_});
-    kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
-  }
+  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(h0, h1, T); });
+  run_flash(ctx, batch, cache, layer);
+  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
+    attend_heads(h0, h1, tid);
+    project_values(h0, h1, T);
+  });
 }
 
 void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,

@@ -39,6 +39,14 @@ class MlaAttention {
   void project_qkv(ForwardContext& ctx, const float* x, const Batch& batch);
   void write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
   void attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+  // 找出走分块注意力的 token 段（同一序列、位置连续，查询多或 latent 上下文长）
+  void plan_flash(const Batch& batch);
+  void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+  // 以下三个只处理头 [h0, h1)，单线程，供按头并行的区域调用
+  void absorb_queries(int64_t h0, int64_t h1, int64_t n_tokens);  // q_cat = [W_UK_T·q_nope | q_pe]
+  void attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
+                     float* scratch);                                // 不走分块注意力的 token
+  void project_values(int64_t h0, int64_t h1, int64_t n_tokens);  // o = W_UV·o_lat
 
   MlaMode mode_;
   int64_t hidden_, n_heads_, q_lora_rank_, kv_lora_rank_, nope_, rope_dim_, v_dim_;
@@ -60,8 +68,8 @@ class MlaAttention {
   Buffer<float> q_a_, q_, kv_, kvb_, row_, q_cat_, o_lat_, o_;
   std::vector<int64_t> visible_;
   std::vector<uint8_t> use_flash_;
+  std::vector<std::pair<int64_t, int64_t>> flash_runs_;  // [i0, i1)
   std::vector<Buffer<float>> thread_scores_;
-  std::vector<kernels::MatmulJob> jobs_;
 };
 
 }  // namespace dsinfer

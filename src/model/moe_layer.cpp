@@ -11,6 +11,7 @@ MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std:
     : layer_index_(layer_index),
       hidden_(config.hidden_size),
       inter_(config.moe_intermediate_size),
+      shared_inter_(config.n_shared_experts * config.moe_intermediate_size),
       router_(config, ckpt, prefix) {
   experts_.reserve(size_t(config.n_routed_experts));
   for (int64_t e = 0; e < config.n_routed_experts; ++e) {
@@ -19,14 +20,17 @@ MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std:
                         ckpt.weight(p + ".up_proj.weight", inter_, hidden_),
                         ckpt.weight(p + ".down_proj.weight", hidden_, inter_)});
   }
-  if (config.n_shared_experts > 0)
-    shared_ = std::make_unique<DenseMlp>(ckpt, prefix + ".shared_experts", hidden_,
-                                         config.n_shared_experts * inter_);
+  if (shared_inter_ > 0) {
+    const std::string p = prefix + ".shared_experts";
+    shared_ = {ckpt.weight(p + ".gate_proj.weight", shared_inter_, hidden_),
+               ckpt.weight(p + ".up_proj.weight", shared_inter_, hidden_),
+               ckpt.weight(p + ".down_proj.weight", hidden_, shared_inter_)};
+  }
 }
 
 size_t MoeLayer::active_weight_bytes() const {
   const auto& e = experts_.front();
-  return router_.gate().bytes() + (shared_ ? shared_->weight_bytes() : 0) +
+  return router_.gate().bytes() + shared_.gate.bytes() + shared_.up.bytes() + shared_.down.bytes() +
          size_t(router_.top_k()) * (e.gate.bytes() + e.up.bytes() + e.down.bytes());
 }
 
@@ -65,11 +69,13 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
   for (int64_t s = 0; s < T * K; ++s)
     std::memcpy(gathered_.data() + s * D, x + int64_t(slot_token_[size_t(s)]) * D, size_t(D) * sizeof(float));
 
-  // 3. 所有被选中专家的 gate/up 一批完成，silu，再 down 一批完成
-  const int64_t I = inter_;
+  // 3. 所有被选中专家与共享专家的 gate/up 一批完成，silu，再 down 一批完成
+  const int64_t I = inter_, S = shared_inter_;
   gate_out_.resize(size_t(T * K * I));
   up_out_.resize(size_t(T * K * I));
   down_out_.resize(size_t(T * K * D));
+  shared_gate_.resize(size_t(T * S));
+  shared_up_.resize(size_t(T * S));
   jobs_.clear();
   for (int64_t e = 0; e < E; ++e) {
     const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
@@ -78,21 +84,23 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
     jobs_.push_back({gathered_.data() + o * D, D, n, &experts_[size_t(e)].gate, gate_out_.data() + o * I, I});
     jobs_.push_back({gathered_.data() + o * D, D, n, &experts_[size_t(e)].up, up_out_.data() + o * I, I});
   }
+  if (S > 0) {
+    jobs_.push_back({x, D, T, &shared_.gate, shared_gate_.data(), S});
+    jobs_.push_back({x, D, T, &shared_.up, shared_up_.data(), S});
+  }
   kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
   kernels::silu_mul(gate_out_.data(), up_out_.data(), gate_out_.data(), T * K * I);
+  if (S > 0) kernels::silu_mul(shared_gate_.data(), shared_up_.data(), shared_gate_.data(), T * S);
   jobs_.clear();
   for (int64_t e = 0; e < E; ++e) {
     const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
     if (n) jobs_.push_back({gate_out_.data() + o * I, I, n, &experts_[size_t(e)].down, down_out_.data() + o * D, D});
   }
+  if (S > 0) jobs_.push_back({shared_gate_.data(), S, T, &shared_.down, out, D});
   kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
 
-  // 4. 共享专家 + 加权累加（f32，与 HF 的 moe_infer 一致）
-  if (shared_) {
-    shared_->forward(ctx, x, T, out);
-  } else {
-    std::fill(out, out + T * D, 0.0f);
-  }
+  // 4. 共享专家输出（已写入 out）+ 路由专家的加权累加（f32，与 HF 的 moe_infer 一致）
+  if (S == 0) std::fill(out, out + T * D, 0.0f);
   for (int64_t s = 0; s < T * K; ++s)
     kernels::axpy(slot_weight_[size_t(s)], down_out_.data() + s * D, out + int64_t(slot_token_[size_t(s)]) * D, D);
 }

@@ -1,6 +1,7 @@
 // MoeLayer：路由 + 路由专家 + 共享专家。专家按专家分组执行：路由到专家 e 的所有 token
-// 被聚合成一个矩阵，一次矩阵乘完成；所有专家的 gate/up（以及 down）合成一批，在一次并行区内
-// 按代价均分给线程。每层的专家负载计入 PerformanceMonitor。
+// 被聚合成一个矩阵，一次矩阵乘完成；所有被选专家与共享专家（看作接收全部 token 的专家）的
+// gate/up 合成一批、down 合成一批，各在一次并行区内按代价均分给线程——每层只同步三次
+// （路由、gate/up、down）。每层的专家负载计入 PerformanceMonitor。
 #pragma once
 
 #include <memory>
@@ -11,7 +12,6 @@
 #include "formats/checkpoint.h"
 #include "formats/model_config.h"
 #include "kernels/kernels.h"
-#include "model/dense_mlp.h"
 #include "model/forward_context.h"
 #include "model/moe_router.h"
 
@@ -32,13 +32,14 @@ class MoeLayer {
   struct Expert {
     Weight gate, up, down;
   };
-  int64_t layer_index_, hidden_, inter_;
+  int64_t layer_index_, hidden_, inter_, shared_inter_;
   MoeRouter router_;
   std::vector<Expert> experts_;
-  std::unique_ptr<DenseMlp> shared_;
+  Expert shared_;  // n_shared_experts = 0 时为空
 
   // 暂存（只增不减）
-  Buffer<float> router_logits_, route_scratch_, weights_, gathered_, gate_out_, up_out_, down_out_, shared_out_;
+  Buffer<float> router_logits_, route_scratch_, weights_, gathered_, gate_out_, up_out_, down_out_;
+  Buffer<float> shared_gate_, shared_up_;
   Buffer<int32_t> choices_, counts_, offsets_, slot_token_;
   Buffer<float> slot_weight_;
   std::vector<kernels::MatmulJob> jobs_;

@@ -14,31 +14,12 @@
 
 #include "core/error.h"
 #include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/load_one.h"
 
 namespace dsinfer::kernels::impl {
 
 template <DType D>
 constexpr int64_t kElemBytes = D == DType::kF32 ? 4 : (D == DType::kF8E4M3 ? 1 : 2);
-
-// 单个元素转 f32（尾部标量循环用），约定与 Simd::load_w 相同。
-template <DType D>
-inline float load_one(const uint8_t* p) {
-  if constexpr (D == DType::kF32) {
-    float f;
-    std::memcpy(&f, p, 4);
-    return f;
-  } else if constexpr (D == DType::kBF16) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return bf16_to_f32(h);
-  } else if constexpr (D == DType::kF16) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return f16_to_f32(h);
-  } else {
-    return fp8e4m3_to_f32(*p) * (1.0f / 256.0f);
-  }
-}
 
 // RR 行 × TT token 在列区间 [c0, c1) 上的点积，累加进 acc（向量）与 tail（标量尾部）。
 template <class S, DType D, int RR, int TT>

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/dtype.h"
+#include "kernels/cpu/load_one.h"
 
 namespace dsinfer::kernels::scalar {
 
@@ -27,24 +28,10 @@ struct Simd {
   static V exp(V v) { return std::exp(v); }
   // kWidth × kWidth 的块转置（宽度 1 时无事可做）
   static void transpose(V (&)[kWidth]) {}
-  // 读取 kWidth 个 dtype D 的元素。约定：FP8 返回真值 × 2^-8（与 SIMD 路径的 f16 技巧一致）。
+  // 读取 kWidth（= 1）个 dtype D 的元素
   template <DType D>
   static V load_w(const uint8_t* p) {
-    if constexpr (D == DType::kF32) {
-      float f;
-      std::memcpy(&f, p, 4);
-      return f;
-    } else if constexpr (D == DType::kBF16) {
-      uint16_t h;
-      std::memcpy(&h, p, 2);
-      return bf16_to_f32(h);
-    } else if constexpr (D == DType::kF16) {
-      uint16_t h;
-      std::memcpy(&h, p, 2);
-      return f16_to_f32(h);
-    } else {
-      return fp8e4m3_to_f32(*p) * (1.0f / 256.0f);
-    }
+    return load_one<D>(p);
   }
 };
 
