@@ -74,6 +74,26 @@ void matmul_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Matmul)->Apply(matmul_args)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// 预填充 GEMM 的 BF16 点积路径（matmul_precision = bf16），与同形状的 f32 路径（BM_Matmul/1/512/...）对比
+void BM_MatmulBf16Dot(benchmark::State& state) {
+  if (!bf16_dot_supported()) {
+    state.SkipWithError("CPU 不支持 AVX512_BF16");
+    return;
+  }
+  set_matmul_precision(MatmulPrecision::kBf16);
+  const int64_t T = state.range(0), N = 2048, K = 2048;
+  RandomWeight rw(DType::kBF16, N, K);
+  std::vector<float> x(static_cast<size_t>(T * K), 0.01f), y(static_cast<size_t>(T * N));
+  for (auto _ : state) {
+    matmul(x.data(), K, T, rw.w, y.data(), N, pool());
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_matmul_precision(MatmulPrecision::kF32);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(2.0 * double(T * N * K) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MatmulBf16Dot)->Arg(48)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // 解码 GEMV 的真实情形：依次流过总计约 1 GiB 的 8 个 BF16 矩阵（远大于缓存），与 StreamRead 对比。
 void BM_GemvStream(benchmark::State& state) {
   const int64_t n_mats = 8, rows = 16384, cols = 4096;

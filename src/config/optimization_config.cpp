@@ -79,6 +79,14 @@ std::vector<Key> make_keys() {
          c.isa = v;
        },
        [](const C& c) { return c.isa; }},
+      {"matmul_precision", Kind::kEnum,
+       "预填充矩阵乘的激活精度：f32（与参考实现一致）| bf16（BF16 权重时用 AVX512_BF16 点积，约快一倍，logits 有 1e-2 量级偏差）",
+       [](C& c, const std::string& v) {
+         if (v == "f32") c.bf16_matmul = false;
+         else if (v == "bf16") c.bf16_matmul = true;
+         else bad_value("matmul_precision", v, "可选：f32、bf16");
+       },
+       [](const C& c) { return std::string(c.bf16_matmul ? "bf16" : "f32"); }},
       {"mtp.enabled", Kind::kBool, "启用 MTP 自推测解码",
        [](C& c, const std::string& v) { c.mtp.enabled = parse_bool_value("mtp.enabled", v); },
        [](const C& c) { return bool_str(c.mtp.enabled); }},

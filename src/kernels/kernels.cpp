@@ -33,10 +33,24 @@ Isa initial_isa() {
 
 Isa g_isa = initial_isa();
 const KernelTable* g_table = &table_for(g_isa);
+MatmulPrecision g_precision = MatmulPrecision::kF32;
+
+// BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + CPU 支持”的情形
+constexpr int64_t kBf16GemmMinTokens = 12;
+void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t b, int64_t e) {
+  if (g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
+      g_isa == Isa::kAvx512 && bf16_dot_supported())
+    return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+  g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+}
 
 }  // namespace
 
 // F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位。
+bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
+void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
+MatmulPrecision matmul_precision() { return g_precision; }
+
 static bool cpu_has_f16c() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
@@ -121,11 +135,10 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   bounds[0] = 0;
   for (size_t c = 0, p = 1; c < chunks.size() && p < size_t(parts); ++c)
     while (p < size_t(parts) && chunks[c].start >= total * double(p) / parts) bounds[p++] = c;
-  const KernelTable* t = g_table;
   auto run_part = [&](int p) {
     for (size_t c = bounds[size_t(p)]; c < bounds[size_t(p) + 1]; ++c) {
       const Chunk& ch = chunks[c];
-      t->matmul_rows(ch.job->x, ch.job->ldx, ch.job->n_tokens, *ch.job->w, ch.job->y, ch.job->ldy, ch.r0, ch.r1);
+      rows(ch.job->x, ch.job->ldx, ch.job->n_tokens, *ch.job->w, ch.job->y, ch.job->ldy, ch.r0, ch.r1);
     }
   };
   if (parts <= 1) {
@@ -146,7 +159,7 @@ void dequantize_row(const Weight& w, int64_t row, float* out) {
 
 void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                  int64_t ldy, int64_t row_begin, int64_t row_end) {
-  g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+  rows(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
 }
 
 void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {

@@ -23,6 +23,13 @@ std::string_view isa_name(Isa isa);
 std::optional<Isa> isa_from_name(std::string_view name);
 bool isa_supported(Isa isa);
 
+// 矩阵乘的精度：kF32（默认）激活保持 f32，与参考实现一致；kBf16 时 BF16 权重在 token 多（预填充）的
+// 矩阵乘中把激活舍入成 BF16、用 AVX512_BF16 点积指令（CPU 不支持时自动退回 f32 路径）。
+enum class MatmulPrecision { kF32, kBf16 };
+void set_matmul_precision(MatmulPrecision p);
+MatmulPrecision matmul_precision();
+bool bf16_dot_supported();
+
 // y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行在线程间静态划分。
 void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
             ThreadPool& pool);

@@ -18,6 +18,7 @@ void apply_isa(const std::string& isa) {
 Engine::Engine(const std::string& model_dir, const OptimizationConfig& config)
     : config_(config), pool_(int(config.threads)) {
   apply_isa(config_.isa);
+  kernels::set_matmul_precision(config_.bf16_matmul ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
   model_ = std::make_unique<DeepseekModel>(model_dir, ModelOptions{config_.mla_mode, config_.load_mode});
   monitor_.set_weight_bytes(model_->checkpoint().file_bytes());
 }

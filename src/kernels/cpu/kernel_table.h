@@ -26,5 +26,9 @@ struct KernelTable {
 namespace scalar { const KernelTable& table(); }
 namespace avx2 { const KernelTable& table(); }
 namespace avx512 { const KernelTable& table(); }
+namespace avx512bf16 {
+void gemm_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+               int64_t row_begin, int64_t row_end);
+}
 
 }  // namespace dsinfer::kernels

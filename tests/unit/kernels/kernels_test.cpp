@@ -265,6 +265,32 @@ TEST_P(IsaTest, AttentionMatchesNaive) {
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
                          [](const testing::TestParamInfo<Isa>& i) { return std::string(isa_name(i.param)); });
 
+// BF16 点积 GEMM：与“激活先舍入成 BF16、再以双精度累加”的参考值比较（只在 CPU 支持时运行）
+TEST(Bf16Matmul, MatchesBf16RoundedReference) {
+  if (!bf16_dot_supported()) GTEST_SKIP() << "CPU 不支持 AVX512_BF16";
+  const Isa saved = active_isa();
+  set_isa(Isa::kAvx512);
+  set_matmul_precision(MatmulPrecision::kBf16);
+  ThreadPool pool(2);
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{70, 517}, {64, 2048}, {33, 30}})
+    for (int64_t T : {12, 13, 40}) {
+      TestWeight tw = make_weight(DType::kBF16, rows, cols, uint32_t(rows + cols));
+      auto x = random_vec(size_t(T * cols), 11);
+      std::vector<float> y(static_cast<size_t>(T * rows));
+      matmul(x.data(), cols, T, tw.w, y.data(), rows, pool);
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = 0; r < rows; ++r) {
+          double ref = 0;
+          for (int64_t c = 0; c < cols; ++c)
+            ref += double(bf16_to_f32(f32_to_bf16(x[size_t(t * cols + c)]))) * tw.exact[size_t(r * cols + c)];
+          ASSERT_NEAR(y[size_t(t * rows + r)], ref, 1e-4 * (1 + std::abs(ref))) << rows << "x" << cols << " T=" << T;
+        }
+    }
+  EXPECT_EQ(matmul_precision(), MatmulPrecision::kBf16);
+  set_matmul_precision(MatmulPrecision::kF32);
+  set_isa(saved);
+}
+
 TEST(Isa, NamesAndForcing) {
   EXPECT_EQ(isa_from_name("avx2"), Isa::kAvx2);
   EXPECT_FALSE(isa_from_name("neon").has_value());
