@@ -28,8 +28,6 @@ struct Weight {
   const uint8_t* row_ptr(int64_t r) const {
     return static_cast<const uint8_t*>(data) + size_t(r) * size_t(row_stride()) * dtype_size(dtype);
   }
-  // 取 [row_begin, row_begin + n) 行组成的子视图；FP8 时要求 row_begin 按 128 对齐。
-  Weight slice_rows(int64_t row_begin, int64_t n) const;
 };
 
 }  // namespace dsinfer

@@ -167,7 +167,6 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
 }
 void silu_mul(const float* gate, const float* up, float* out, int64_t n) { g_table->silu_mul(gate, up, out, n); }
 void axpy(float a, const float* x, float* y, int64_t n) { g_table->axpy(a, x, y, n); }
-float dot(const float* a, const float* b, int64_t n) { return g_table->dot(a, b, n); }
 void softmax(float* x, int64_t n) { g_table->softmax(x, n); }
 float scale_max(float* x, int64_t n, float scale) { return g_table->scale_max(x, n, scale); }
 float exp_sum(float* x, int64_t n, float shift) { return g_table->exp_sum(x, n, shift); }

@@ -66,7 +66,6 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
 // y += a · x
 void axpy(float a, const float* x, float* y, int64_t n);
-float dot(const float* a, const float* b, int64_t n);
 // 原地数值稳定的 softmax
 void softmax(float* x, int64_t n);
 // x *= scale，返回 max(x)（n = 0 时返回 −inf）

@@ -21,7 +21,6 @@ class Sampler {
   explicit Sampler(const SamplingParams& params);
 
   bool greedy() const { return params_.temperature <= 0.0; }
-  const SamplingParams& params() const { return params_; }
   // 最终采样分布（稠密，长度 vocab，未选中的为 0）。贪心时为 argmax 处的单点分布。
   void probabilities(const float* logits, int64_t vocab, float* probs);
   int32_t sample(const float* logits, int64_t vocab);

@@ -184,7 +184,6 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
                       std::vector<std::vector<int32_t>>& emitted) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t k = config_.mtp.adaptive ? adaptive_.choose() : config_.mtp.draft_tokens;
-  last_k_ = k;
   const int64_t S = int64_t(seqs.size()), V = model_.config().vocab_size, D = model_.config().hidden_size;
   if (k > 0) draft(seqs, samplers, k);
 

@@ -51,8 +51,6 @@ class Speculator {
   void step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
             std::vector<std::vector<int32_t>>& emitted);
 
-  int64_t last_k() const { return last_k_; }
-
  private:
   struct SeqState {
     int32_t mtp_seq = -1;
@@ -73,7 +71,6 @@ class Speculator {
   std::vector<KvCache> mtp_caches_;  // 每个模块一个（各自的序列长度）
   std::vector<SeqState> states_;     // 按主缓存的序列 id 索引
   AdaptiveDraft adaptive_;
-  int64_t last_k_ = 0;
 
   // 暂存
   std::vector<std::vector<int32_t>> drafts_;    // [序列][深度]

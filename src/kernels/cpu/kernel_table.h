@@ -12,7 +12,6 @@ struct KernelTable {
   void (*rms_norm)(const float* x, const float* weight, float* y, int64_t n, float eps);
   void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n);
   void (*axpy)(float a, const float* x, float* y, int64_t n);
-  float (*dot)(const float* a, const float* b, int64_t n);
   void (*softmax)(float* x, int64_t n);
   float (*scale_max)(float* x, int64_t n, float scale);
   float (*exp_sum)(float* x, int64_t n, float shift);

@@ -538,9 +538,9 @@ float stream_read(const float* x, int64_t n) {
 
 template <class S>
 const KernelTable& make_table() {
-  static const KernelTable table{matmul_rows<S>,    rms_norm<S>,    silu_mul<S>, axpy<S>,        dot<S>,
-                                 softmax<S>,        scale_max<S>,   exp_sum<S>,  row_to_f32<S>,  attention<S>,
-                                 stream_read<S>,    matmul_nn_rows<S>};
+  static const KernelTable table{matmul_rows<S>, rms_norm<S>,   silu_mul<S>,    axpy<S>,
+                                 softmax<S>,     scale_max<S>,  exp_sum<S>,     row_to_f32<S>,
+                                 attention<S>,   stream_read<S>, matmul_nn_rows<S>};
   return table;
 }
 
