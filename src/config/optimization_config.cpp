@@ -96,6 +96,9 @@ std::vector<Key> make_keys() {
       {"mtp.adaptive", Kind::kBool, "按实测接受率与验证代价自适应选择每步起草数（可为 0）",
        [](C& c, const std::string& v) { c.mtp.adaptive = parse_bool_value("mtp.adaptive", v); },
        [](const C& c) { return bool_str(c.mtp.adaptive); }},
+      {"mtp.draft_vocab", Kind::kInt, "起草时只算前 N 个 token 的 logits（BPE 词表大致按频率排列；0 = 全词表）",
+       [](C& c, const std::string& v) { c.mtp.draft_vocab = parse_int_value("mtp.draft_vocab", v, 0, int64_t(1) << 31); },
+       [](const C& c) { return std::to_string(c.mtp.draft_vocab); }},
   };
 }
 

@@ -29,6 +29,7 @@ struct OptimizationConfig {
     bool enabled = false;
     int64_t draft_tokens = 1;  // 每步起草的 token 数 k（1…8）
     bool adaptive = false;     // 按实测接受率与验证代价逐步选择 k（可为 0）
+    int64_t draft_vocab = 0;   // > 0：起草时只算前 N 个 token 的 logits（0 = 全词表）
   } mtp;
 
   enum class Kind { kEnum, kInt, kBool };

@@ -223,6 +223,7 @@ std::string synthetic_config_json(const SyntheticModelSpec& spec) {
     throw Error(ErrorCode::kInvalidArgument, "--layers / --experts / --vocab 不能为负");
   if (spec.layers) c["num_hidden_layers"] = spec.layers;
   if (spec.vocab) c["vocab_size"] = spec.vocab;
+  if (spec.mtp_layers >= 0) c["num_nextn_predict_layers"] = spec.mtp_layers;
   if (spec.experts) {
     c["n_routed_experts"] = spec.experts;
     if (spec.experts % c["n_group"].get<int64_t>())

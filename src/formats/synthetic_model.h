@@ -18,6 +18,7 @@ struct SyntheticModelSpec {
   int64_t layers = 0;              // 0：预设值
   int64_t experts = 0;             // 0：预设值
   int64_t vocab = 0;               // 0：预设值
+  int64_t mtp_layers = -1;         // NextN（MTP）层数；< 0：预设值（v3 为 1，其余为 0）
   DType dtype = DType::kBF16;
   uint64_t seed = 0;
   int64_t shard_bytes = int64_t(2) << 30;  // 每个分片的大致上限

@@ -43,7 +43,7 @@ size_t MtpPredictor::active_weight_bytes() const {
 }
 
 void MtpPredictor::forward(ForwardContext& ctx, int64_t module, const Batch& batch, const float* hidden_in,
-                           KvCache& cache, ForwardOutputs& out, float* hidden_out) {
+                           KvCache& cache, ForwardOutputs& out, float* hidden_out, int64_t vocab_limit) {
   DSINFER_CHECK(module >= 0 && module < n_modules(), "MTP 模块编号越界 ", module);
   const Module& m = modules_[size_t(module)];
   const int64_t T = batch.size(), D = main_.config().hidden_size;
@@ -65,7 +65,7 @@ void MtpPredictor::forward(ForwardContext& ctx, int64_t module, const Batch& bat
   m.layer->forward(ctx, x_.data(), batch, cache, 0);
   cache.commit(batch);
   if (hidden_out) std::memcpy(hidden_out, x_.data(), size_t(T * D) * sizeof(float));
-  m.head->forward(ctx, batch, x_.data(), out);
+  m.head->forward(ctx, batch, x_.data(), out, vocab_limit);
 }
 
 }  // namespace dsinfer

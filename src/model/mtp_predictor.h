@@ -25,9 +25,10 @@ class MtpPredictor {
   KvCache make_cache(DType dtype, int64_t block_tokens = 64) const;
 
   // 用模块 module 前向：batch 的 token 是输入 t_{i+1}、位置是 i；hidden_in 每行一个（[T, hidden]）。
-  // hidden_out（可为空）写入每行 shared_head.norm 之前的输出，供链式起草；logits 只给 want_output 的行。
+  // hidden_out（可为空）写入每行 shared_head.norm 之前的输出，供链式起草；logits 只给 want_output 的行，
+  // vocab_limit > 0 时只含前 vocab_limit 个 token（out.vocab 随之改变）。
   void forward(ForwardContext& ctx, int64_t module, const Batch& batch, const float* hidden_in, KvCache& cache,
-               ForwardOutputs& out, float* hidden_out);
+               ForwardOutputs& out, float* hidden_out, int64_t vocab_limit = 0);
 
   // 起草一步读到的权重字节（模块 0：eh_proj + 一层（激活专家）+ 输出头）
   size_t active_weight_bytes() const;

@@ -7,9 +7,12 @@
 
 namespace dsinfer {
 
-void OutputHead::forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out) const {
+void OutputHead::forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out,
+                         int64_t vocab_limit) const {
   ScopedTimer timer(ctx.monitor, Phase::kLmHead);
-  const int64_t D = head_.cols, V = head_.rows;
+  const int64_t D = head_.cols, V = vocab_limit > 0 ? std::min(vocab_limit, head_.rows) : head_.rows;
+  Weight head = head_;
+  head.rows = V;  // 前 V 行是连续的子矩阵
   out.n_out = batch.n_outputs();
   out.n_hidden = batch.n_hidden();
   out.vocab = V;
@@ -26,7 +29,7 @@ void OutputHead::forward(ForwardContext& ctx, const Batch& batch, const float* h
     ++i;
     if (batch.want_output[size_t(t)]) std::copy(dst, dst + D, normed_.data() + (j++) * D);
   }
-  kernels::matmul(normed_.data(), D, out.n_out, head_, out.logits.data(), V, ctx.pool);
+  kernels::matmul(normed_.data(), D, out.n_out, head, out.logits.data(), V, ctx.pool);
 }
 
 }  // namespace dsinfer

@@ -17,8 +17,10 @@ class OutputHead {
  public:
   OutputHead(std::vector<float> norm, const Weight& head, float eps) : norm_(std::move(norm)), head_(head), eps_(eps) {}
   // h [T, hidden]；out.hidden（归一化后）含每个 want_hidden 的行，out.logits 含每个 want_output 的行，
-  // 都按批内顺序（want_output 的行一定也在 hidden 中）。
-  void forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out) const;
+  // 都按批内顺序（want_output 的行一定也在 hidden 中）。vocab_limit > 0 时只算前 vocab_limit 个 token 的 logits
+  // （MTP 起草用：BPE 词表的 id 大致按频率排列，截断词表只改变草稿、不影响无损性）。
+  void forward(ForwardContext& ctx, const Batch& batch, const float* h, ForwardOutputs& out,
+               int64_t vocab_limit = 0) const;
   const Weight& head() const { return head_; }
   size_t weight_bytes() const { return head_.bytes() + norm_.size() * 4; }
 

@@ -103,6 +103,8 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
   std::vector<int64_t> draft_pos(static_cast<size_t>(S));  // 第一个草稿所在的位置 L+1
   for (int64_t s = 0; s < S; ++s) draft_pos[size_t(s)] = mtp_caches_[0].length(state(seqs[size_t(s)]).mtp_seq) +
                                                           int64_t(state(seqs[size_t(s)]).pending_tokens.size()) + 1;
+  // 起草可只算前 draft_vocab 个 token 的 logits；q 仍是全词表上的分布（截断部分为 0）
+  const int64_t Vd = config_.mtp.draft_vocab > 0 ? std::min(config_.mtp.draft_vocab, V) : V;
   auto pick = [&](int64_t s, const float* logits) {
     Sampler& sm = *samplers[size_t(s)];
     const SeqState& st = state(seqs[size_t(s)]);
@@ -111,7 +113,7 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
     const int64_t oi = draft_pos[size_t(s)] + depth - st.prompt_len;
     const bool oracle = oi >= 0 && oi < int64_t(st.oracle.size());
     if (sm.greedy()) {
-      drafts_[size_t(s)].push_back(oracle ? st.oracle[size_t(oi)] : argmax(logits, V));
+      drafts_[size_t(s)].push_back(oracle ? st.oracle[size_t(oi)] : argmax(logits, Vd));
       return;
     }
     std::vector<float>& q = draft_q_[size_t(s)];
@@ -123,8 +125,9 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
       drafts_[size_t(s)].push_back(st.oracle[size_t(oi)]);
       return;
     }
-    sm.probabilities(logits, V, qd);
-    drafts_[size_t(s)].push_back(sm.sample_from(qd, V));
+    std::fill(qd + Vd, qd + V, 0.0f);
+    sm.probabilities(logits, Vd, qd);
+    drafts_[size_t(s)].push_back(sm.sample_from(qd, Vd));
   };
 
   // 深度 1：所有模块追赶新确认的位置（输入 t_{i+1} 与 h_i），模块 0 在最后一个位置起草
@@ -143,7 +146,7 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
       catch_hidden.insert(catch_hidden.end(), st.pending_hidden.begin(), st.pending_hidden.end());
     }
     hidden_out_.resize(size_t(batch_.size() * D));
-    mtp_->forward(ctx, m, batch_, catch_hidden.data(), mc, out_, m == 0 ? hidden_out_.data() : nullptr);
+    mtp_->forward(ctx, m, batch_, catch_hidden.data(), mc, out_, m == 0 ? hidden_out_.data() : nullptr, Vd);
     if (m != 0) continue;
     for (int64_t s = 0; s < S; ++s) {
       pick(s, out_.logits_row(s));
@@ -168,7 +171,7 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
       batch_.add(drafts_[size_t(s)].back(), st.mtp_seq, mc.length(st.mtp_seq), true);
     }
     hidden_out_.resize(size_t(S * D));
-    mtp_->forward(ctx, m, batch_, chain_hidden_.data(), mc, out_, hidden_out_.data());
+    mtp_->forward(ctx, m, batch_, chain_hidden_.data(), mc, out_, hidden_out_.data(), Vd);
     for (int64_t s = 0; s < S; ++s) pick(s, out_.logits_row(s));
     std::swap(chain_hidden_, hidden_out_);
   }

@@ -127,6 +127,24 @@ TEST(Speculator, SampledOutputsFollowTheSameDistribution) {
   EXPECT_LT(chi2, crit) << "dof " << dof;
 }
 
+// 截断的起草词表（只算前 N 个 token 的 logits）只改变草稿，不改变输出
+TEST(Speculator, TruncatedDraftVocabularyKeepsGreedyOutput) {
+  const std::string model = kData + "/reference/v3-tiny";
+  const auto reqs = requests(4, 16, SamplingParams{});
+  const auto plain = generate(model, 0, false, MlaMode::kLatent, reqs);
+  OptimizationConfig c;
+  c.threads = 2;
+  c.mtp.enabled = true;
+  c.mtp.draft_tokens = 3;
+  c.mtp.draft_vocab = 100;
+  Engine e(model, c);
+  EXPECT_EQ(e.generate(reqs), plain);
+  // 采样路径也能运行（q 在截断部分为 0）
+  auto sampled = reqs;
+  for (auto& r : sampled) r.sampling = SamplingParams{1.0, 0, 1.0, 5};
+  for (const auto& r : e.generate(sampled)) EXPECT_EQ(r.size(), 16u);
+}
+
 TEST(AdaptiveDraft, ExploresThenPrefersTheFastestExpectedRate) {
   AdaptiveDraft a(3);
   for (int64_t k = 0; k <= 3; ++k) {
