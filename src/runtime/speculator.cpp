@@ -97,10 +97,12 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
   ScopedTimer timer(monitor_, Phase::kMtpDraft);
   ForwardContext ctx{pool_, monitor_};
   const int64_t D = model_.config().hidden_size, V = model_.config().vocab_size, S = int64_t(seqs.size());
-  drafts_.assign(size_t(S), std::vector<int32_t>());
+  drafts_.resize(size_t(S));
+  for (auto& d : drafts_) d.clear();
   draft_q_.resize(size_t(S));
   chain_hidden_.resize(size_t(S * D));
-  std::vector<int64_t> draft_pos(static_cast<size_t>(S));  // 第一个草稿所在的位置 L+1
+  std::vector<int64_t>& draft_pos = draft_pos_;  // 第一个草稿所在的位置 L+1
+  draft_pos.resize(size_t(S));
   for (int64_t s = 0; s < S; ++s) draft_pos[size_t(s)] = mtp_caches_[0].length(state(seqs[size_t(s)]).mtp_seq) +
                                                           int64_t(state(seqs[size_t(s)]).pending_tokens.size()) + 1;
   // 起草可只算前 draft_vocab 个 token 的 logits；q 仍是全词表上的分布（截断部分为 0）
@@ -131,8 +133,9 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
   };
 
   // 深度 1：所有模块追赶新确认的位置（输入 t_{i+1} 与 h_i），模块 0 在最后一个位置起草
-  std::vector<float> catch_hidden;
-  std::vector<int64_t> last_row(static_cast<size_t>(S));
+  std::vector<float>& catch_hidden = catch_hidden_;
+  std::vector<int64_t>& last_row = last_row_;
+  last_row.resize(size_t(S));
   for (int64_t m = 0; m < mtp_->n_modules(); ++m) {
     KvCache& mc = mtp_caches_[size_t(m)];
     batch_.clear();
@@ -153,7 +156,8 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
       std::memcpy(chain_hidden_.data() + s * D, hidden_out_.data() + last_row[size_t(s)] * D, size_t(D) * 4);
     }
   }
-  std::vector<int64_t> confirmed(static_cast<size_t>(S));
+  std::vector<int64_t>& confirmed = confirmed_;
+  confirmed.resize(size_t(S));
   for (int64_t s = 0; s < S; ++s) {
     SeqState& st = state(seqs[size_t(s)]);
     st.pending_tokens.clear();
@@ -191,7 +195,8 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
   if (k > 0) draft(seqs, samplers, k);
 
   // 验证：所有序列的 [t_L, d_1 … d_k] 一次前向
-  std::vector<int64_t> base(static_cast<size_t>(S));
+  std::vector<int64_t>& base = base_;
+  base.resize(size_t(S));
   {
     ScopedTimer timer(monitor_, Phase::kMtpVerify);
     ForwardContext ctx{pool_, monitor_};
@@ -207,8 +212,10 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
 
   // 接受
   ScopedTimer timer(monitor_, Phase::kSampling);
-  emitted.assign(size_t(S), std::vector<int32_t>());
-  std::vector<int64_t> accepted(static_cast<size_t>(S));
+  emitted.resize(size_t(S));
+  for (auto& e : emitted) e.clear();
+  std::vector<int64_t>& accepted = accepted_;
+  accepted.resize(size_t(S));
   probs_.resize(size_t(V));
   for (int64_t s = 0; s < S; ++s) {
     const int32_t seq = seqs[size_t(s)];

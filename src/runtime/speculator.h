@@ -76,7 +76,8 @@ class Speculator {
   std::vector<std::vector<int32_t>> drafts_;    // [序列][深度]
   std::vector<std::vector<float>> draft_q_;     // 采样时的草稿分布 [序列][深度 × vocab]
   std::vector<float> chain_hidden_;             // [序列, hidden]：上一深度的输出
-  std::vector<float> probs_;
+  std::vector<float> probs_, catch_hidden_;
+  std::vector<int64_t> draft_pos_, last_row_, confirmed_, base_, accepted_;
   Batch batch_;
   ForwardOutputs out_;
   std::vector<float> hidden_out_;

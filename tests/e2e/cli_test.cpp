@@ -164,6 +164,30 @@ TEST(Cli, StatsJsonAndConfigFileWithOverrides) {
   EXPECT_GT(j["phases"]["moe"]["calls"].get<int64_t>(), 0);
 }
 
+TEST(Cli, BenchMtpGenerationModeAndTextReport) {
+  CliResult r = run_cli("bench -m " + kV3 + " -p 8 -n 24 --batch 2 --mtp 3 --oracle-drafts --reps 1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["decode_mode"], "generate");
+  EXPECT_EQ(j["mtp_draft_tokens"], 3);
+  EXPECT_TRUE(j["oracle_drafts"].get<bool>());
+  EXPECT_EQ(j["mtp_acceptance_by_depth"].size(), 3u);
+  EXPECT_GT(j["mtp_mean_accepted"].get<double>(), 2.0);  // 神谕草稿几乎全被接受
+  r = run_cli("bench -m " + kV3 + " -p 8 -n 8 --reps 1 --mtp 0 --bandwidth --bandwidth-mib 16");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* s : {"预填充 pp8", "解码 tg8", "读带宽", "每 token 权重", "峰值常驻内存"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  r = run_cli("bench -m " + kV3 + " -p 4 -n 4 --reps 1 --ctx 20 --mtp 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("MTP:"), std::string::npos) << r.out;
+  r = run_cli("bench --bandwidth --bandwidth-mib 16");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("读带宽"), std::string::npos);
+  EXPECT_EQ(run_cli("bench -p 4").code, 2);                               // 缺少 --model
+  EXPECT_EQ(run_cli("bench -m " + kV3 + " --reps 0").code, 2);
+  EXPECT_EQ(run_cli("bench --bandwidth --bandwidth-mib 0").code, 2);
+}
+
 TEST(Cli, ConfigErrorsNameTheKey) {
   ScratchDir d;
   write_text(d.file("bad.toml"), "mla_mode = \"compressed\"\n");
