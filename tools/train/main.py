@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -113,9 +114,12 @@ def run(args):
     hp = dict(preset["train"])
     if args.steps:
         hp["steps"] = args.steps
+    if args.batch_size:
+        hp["batch_size"] = args.batch_size
     hp["seq_balance_alpha"] = args.seq_balance_alpha
     cfg = ModelConfig(**preset["model"])
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
     t0 = time.time()
 
     manifest = build_corpus.build(args.work, os.path.join(os.path.dirname(__file__), "corpus_manifest.json"))
@@ -128,7 +132,7 @@ def run(args):
     os.makedirs(run_dir, exist_ok=True)
     log(f"training {args.preset}: {hp}")
     model, history, train_seconds = train.train(cfg, hp, train_tokens, heldout_tokens,
-                                                os.path.join(run_dir, "history.json"), log=log)
+                                                os.path.join(run_dir, "history.json"), device, log=log)
     torch.save(model.state_dict(), os.path.join(run_dir, "model_fp32.pt"))
 
     checkpoint.save_pretrained(model, args.out, GENERATION_CONFIG)
@@ -152,7 +156,8 @@ def run(args):
         log(f"fixture written to {args.fixture}")
 
     report = {
-        "command": args.command_line, "preset": args.preset, "threads": args.threads,
+        "command": args.command_line, "preset": args.preset, "threads": args.threads, "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
         "torch": torch.__version__, "python": platform.python_version(), "machine": platform.processor() or platform.machine(),
         "model_config": checkpoint.hf_config(cfg), "train_hparams": hp,
         "parameters": parameter_counts(shipped),
@@ -177,12 +182,13 @@ def main():
     parser.add_argument("--report", default="", help="写训练/评估报告 JSON 的路径")
     parser.add_argument("--fixture", default="", help="写 C++ 一致性夹具的目录（如 tests/data/bundled）")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch CPU 线程数（数字按 1 线程复现）")
+    parser.add_argument("--device", default="auto", help="训练设备：auto（有 GPU 用 cuda）、cpu、cuda")
     parser.add_argument("--steps", type=int, default=0, help="覆盖预设的训练步数")
+    parser.add_argument("--batch-size", type=int, default=0, help="覆盖预设的批大小（序列数）")
     parser.add_argument("--seq-balance-alpha", type=float, default=0.0, help="序列级均衡损失系数 α（0 = 关）")
     parser.add_argument("--data-only", action="store_true", help="只做语料、分词器、分词三个阶段")
     args = parser.parse_args()
-    args.command_line = "bash tools/train/train.sh " + " ".join(
-        a for a in os.sys.argv[1:])
+    args.command_line = "bash tools/train/train.sh " + " ".join(sys.argv[1:])
     run(args)
 
 

@@ -27,7 +27,7 @@ def mtp_chain(model, hidden, window, T, depths, seq_balance_alpha=0.0):
 def cross_entropy(logits, targets):
     """在 logits 自身的精度里做 log_softmax（autocast 下是 bf16）：Debian 的 CPU torch 上 fp32 的
     log_softmax 比 bf16 慢约 10 倍，而词表 softmax 是训练的主要开销；取出的对数概率再转 fp32 求平均。"""
-    with torch.autocast("cpu", enabled=False):
+    with torch.autocast(logits.device.type, enabled=False):
         logp = logits.log_softmax(-1)
         return -logp.gather(-1, targets[..., None]).float().mean()
 
@@ -80,19 +80,21 @@ def quick_heldout_loss(model, heldout, hp, n_windows=16):
     T, depths = hp["seq_len"], hp["mtp_depths"]
     length = T + depths + 1
     windows = torch.from_numpy(np.stack([heldout[i * T:i * T + length] for i in range(n_windows)]).astype(np.int64))
+    device = next(model.parameters()).device
     model.eval()
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hp["bf16"]):
-        main, mtp = losses(model, windows, T, depths)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=hp["bf16"]):
+        main, mtp = losses(model, windows.to(device), T, depths)
     model.train()
     return main.item(), [m.item() for m in mtp]
 
 
-def train(cfg, hp, train_tokens, heldout_tokens, log_path, log=print):
-    """返回训练好的 fp32 模型与损失记录。"""
+def train(cfg, hp, train_tokens, heldout_tokens, log_path, device, log=print):
+    """返回训练好的 fp32 模型（已移回 CPU）与损失记录。初始化与取样在 CPU 上做，CPU 与 GPU 起点相同。"""
     torch.manual_seed(hp["seed"])
     rng = np.random.default_rng(hp["seed"])
     model = DeepseekV3(cfg)
     model.init_weights(hp["seed"])
+    model.to(device)
     model.train()
     optimizer = make_optimizer(model, hp)
     T, depths, B = hp["seq_len"], hp["mtp_depths"], hp["batch_size"]
@@ -100,8 +102,8 @@ def train(cfg, hp, train_tokens, heldout_tokens, log_path, log=print):
     for step in range(hp["steps"]):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, hp)
-        window = sample_batch(rng, train_tokens, B, T + depths + 1)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hp["bf16"]):
+        window = sample_batch(rng, train_tokens, B, T + depths + 1).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=hp["bf16"]):
             main, mtp = losses(model, window, T, depths, hp["seq_balance_alpha"])
             loss = main + hp["mtp_lambda"] / depths * sum(mtp)
             if hp["seq_balance_alpha"] > 0:
@@ -123,4 +125,4 @@ def train(cfg, hp, train_tokens, heldout_tokens, log_path, log=print):
             log(json.dumps(record))
             with open(log_path, "w") as f:
                 json.dump(history, f, indent=1)
-    return model, history, time.time() - start
+    return model.cpu(), history, time.time() - start
