@@ -29,7 +29,7 @@ PRESETS = {
                       n_shared_experts=1, num_experts_per_tok=2, n_group=4, topk_group=2,
                       first_k_dense_replace=1, routed_scaling_factor=2.5, num_nextn_predict_layers=1,
                       max_position_embeddings=2048, rope_scaling=ROPE_SCALING),
-        "train": dict(seed=1234, steps=1000, batch_size=8, seq_len=512, lr=2e-3, warmup_steps=100,
+        "train": dict(seed=1234, steps=1500, batch_size=32, seq_len=512, lr=2e-3, warmup_steps=100,
                       min_lr_ratio=0.1, weight_decay=0.1, grad_clip=1.0, mtp_depths=3, mtp_lambda=0.3,
                       bias_update_speed=0.01, seq_balance_alpha=0.0, bf16=True, log_every=10, eval_every=50),
     },
