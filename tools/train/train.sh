@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=100000000000 MALLOC_TOP_PAD_=1000000000
-exec /usr/bin/python3 -m tools.train.main "$@"
+# PYTHON：装有 PyTorch 的解释器；默认 Debian 的 python3-torch 所在的 /usr/bin/python3
+exec "${PYTHON:-/usr/bin/python3}" -m tools.train.main "$@"
