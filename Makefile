@@ -18,8 +18,8 @@ build: configure
 
 # 主任务：用内置默认模型续写一段中文和一段英文（流式输出）。
 run: build
-	./$(BUILD)/dsinfer run -m $(MODEL) -p "天下大事，分久必合" -n 48 --stream
-	./$(BUILD)/dsinfer run -m $(MODEL) -p "It is a truth universally acknowledged" -n 48 --stream
+	./$(BUILD)/dsinfer run -m $(MODEL) -p "天下大事，分久必合" -n 48 --temp 0.7 --top-k 40 --seed 1 --stream
+	./$(BUILD)/dsinfer run -m $(MODEL) -p "It is a truth universally acknowledged" -n 48 --temp 0.7 --top-k 40 --seed 1 --stream
 
 # 默认测试集（单元 + 一致性 + 端到端 + 短时 fuzz），2 核机器上数分钟内完成。
 test: build

@@ -15,6 +15,9 @@ Fixture load_fixture(const std::string& dir) {
   const auto j = nlohmann::json::parse(read_text_file(dir + "/tokens.json"));
   f.sequences = j["sequences"].get<std::vector<std::vector<int32_t>>>();
   f.decode_prefill_lengths = j["decode_prefill_lengths"].get<std::vector<int64_t>>();
+  f.model_dir = j.contains("model") ? dir + "/" + j["model"].get<std::string>() : dir;
+  if (j.contains("mtp_draft_ids_nozero"))
+    f.mtp_draft_ids_nozero = j["mtp_draft_ids_nozero"].get<std::vector<std::vector<int32_t>>>();
   if (j.contains("mtp_input_ids")) f.mtp_input_ids = j["mtp_input_ids"].get<std::vector<std::vector<int32_t>>>();
   f.expected = std::make_unique<SafetensorsFile>(dir + "/expected.safetensors", LoadMode::kRead);
   return f;

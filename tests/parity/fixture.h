@@ -11,9 +11,11 @@ namespace dsinfer::testing_support {
 
 struct Fixture {
   std::string dir;
+  std::string model_dir;  // tokens.json 的 model 字段（相对 dir）；没有时模型就在 dir 里
   std::vector<std::vector<int32_t>> sequences;
   std::vector<int64_t> decode_prefill_lengths;
   std::vector<std::vector<int32_t>> mtp_input_ids;
+  std::vector<std::vector<int32_t>> mtp_draft_ids_nozero;  // 预填充后链式起草的草稿（有的夹具才有）
   std::unique_ptr<SafetensorsFile> expected;
 
   // expected 中的张量（F32），缺失时测试失败
