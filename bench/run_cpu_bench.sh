@@ -42,9 +42,12 @@ done; done
 
 # 5. MTP（SC-002）：内置模型 batch 1 / 8，--mtp 0 与 --mtp 4；内存带宽受限的模型上的神谕草稿上限
 M=models/dsinfer-tiny-v3
-for b in 1 8; do for k in 0 4; do
-  $B bench -m $M -p 16 -n 128 --batch $b --mtp $k --reps 5 -t 2 --json > $OUT/tiny-mtp$k-batch$b.json
-done; done
+for b in 1 8; do
+  for k in 0 1 2 4; do
+    $B bench -m $M -p 16 -n 128 --batch $b --mtp $k --reps 5 -t 2 --json > $OUT/tiny-mtp$k-batch$b.json
+  done
+  $B bench -m $M -p 16 -n 128 --batch $b --mtp 4 --mtp-adaptive true --reps 5 -t 2 --json > $OUT/tiny-mtp4-adaptive-batch$b.json
+done
 for b in 1 8; do
   $B bench -m $V2LM --load-mode read -p 16 -n 64 --batch $b --mtp 0 --reps 3 -t 2 --json > $OUT/v2lite8mtp-mtp0-batch$b.json
   $B bench -m $V2LM --load-mode read -p 16 -n 64 --batch $b --mtp 4 --oracle-drafts --reps 3 -t 2 --json \
