@@ -26,17 +26,25 @@ double AdaptiveDraft::expected_tokens(int64_t k) const {
 
 int64_t AdaptiveDraft::choose() {
   ++steps_;
-  // 先把每种 k 都试一次；之后每 32 步重新试一次当前最优的相邻值，跟踪负载变化
-  for (int64_t k = 0; k <= max_k_; ++k)
-    if (time_[size_t(k)] == 0.0) return k;
-  int64_t best = 0;
-  double best_rate = 0.0;
-  for (int64_t k = 0; k <= max_k_; ++k) {
-    const double rate = expected_tokens(k) / time_[size_t(k)];
-    if (rate > best_rate) best_rate = rate, best = k;
-  }
-  if (steps_ % 32 == 0) return steps_ % 64 == 0 ? std::min(max_k_, best + 1) : std::max<int64_t>(0, best - 1);
-  return best;
+  // 从 k = 0 起逐个往上试，只要新试的 k 仍是最快的就继续试 k+1：速率对 k 通常先升后降，
+  // MTP 不划算时（小模型、计算受限）只付出一步 k=1 的试探。之后隔一段试一次最优值的相邻值，跟踪负载变化；
+  // 试探要先追赶积压的 MTP 位置，代价不小，所以最优值不变时间隔乘 4（64、256、1024 … 步），变了再回到 64。
+  // k ≥ 1 的速率要比普通解码高出 kMargin 才算更快：单步耗时只有零点几毫秒时计时抖动很大，
+  // 宁可少用 MTP，也不因噪声把慢的 k 当成快的。
+  constexpr double kMargin = 1.1;
+  auto rate = [&](int64_t k) { return expected_tokens(k) / time_[size_t(k)] / (k > 0 ? kMargin : 1.0); };
+  if (time_[0] == 0.0) return 0;
+  int64_t explored = 0, best = 0;
+  while (explored < max_k_ && time_[size_t(explored + 1)] > 0.0) ++explored;
+  for (int64_t k = 1; k <= explored; ++k)
+    if (rate(k) > rate(best)) best = k;
+  if (best == explored && explored < max_k_) return explored + 1;
+  if (best != last_best_) last_best_ = best, probe_interval_ = 64, next_probe_ = steps_ + probe_interval_;
+  if (steps_ < next_probe_) return best;
+  probe_interval_ *= 4;
+  next_probe_ = steps_ + probe_interval_;
+  probe_up_ = !probe_up_;
+  return probe_up_ ? std::min(max_k_, best + 1) : std::max<int64_t>(0, best - 1);
 }
 
 void AdaptiveDraft::observe(int64_t k, const std::vector<int64_t>& accepted, double seconds, int64_t n_seqs) {

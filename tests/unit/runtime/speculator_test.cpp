@@ -147,18 +147,30 @@ TEST(Speculator, TruncatedDraftVocabularyKeepsGreedyOutput) {
   for (const auto& r : e.generate(sampled)) EXPECT_EQ(r.size(), 16u);
 }
 
-TEST(AdaptiveDraft, ExploresThenPrefersTheFastestExpectedRate) {
+TEST(AdaptiveDraft, ExploresUpwardWhileDeeperDraftsPayOff) {
   AdaptiveDraft a(3);
   for (int64_t k = 0; k <= 3; ++k) {
     EXPECT_EQ(a.choose(), k);
-    // k 越大越慢；深度 1 总被接受、更深的从不
-    a.observe(k, std::vector<int64_t>(4, std::min<int64_t>(k, 1)), 0.01 * double(1 + k), 4);
+    // 每个深度都被接受，每多起草一个只多花 10% 时间：越深越快
+    a.observe(k, std::vector<int64_t>(4, k), 0.01 * (1.0 + 0.1 * double(k)), 4);
+  }
+  EXPECT_DOUBLE_EQ(a.expected_tokens(3), 4.0);
+  EXPECT_EQ(a.choose(), 3);
+}
+
+TEST(AdaptiveDraft, StopsExploringAndFallsBackToPlainDecodingWhenDraftsDoNotPay) {
+  AdaptiveDraft a(4);
+  for (int64_t k = 0; k <= 1; ++k) {
+    EXPECT_EQ(a.choose(), k);
+    // 深度 1 总被接受，但起草一个让每步慢到 2.5 倍：k=1 的速率 2/0.025 < k=0 的 1/0.01
+    a.observe(k, std::vector<int64_t>(4, k), k == 0 ? 0.01 : 0.025, 4);
   }
   EXPECT_DOUBLE_EQ(a.expected_tokens(0), 1.0);
   EXPECT_DOUBLE_EQ(a.expected_tokens(1), 2.0);
-  EXPECT_DOUBLE_EQ(a.expected_tokens(3), 2.0);
-  // 速率：k=0 → 1/0.01，k=1 → 2/0.02，k=2 → 2/0.03：k=0 与 k=1 相同，取先出现的 0
-  EXPECT_EQ(a.choose(), 0);
+  // 不再试 k ≥ 2；除间隔越来越长的相邻试探（第 64、320 … 步）外都选 k=0
+  int zeros = 0;
+  for (int i = 0; i < 318; ++i) zeros += a.choose() == 0;
+  EXPECT_EQ(zeros, 317);
 }
 
 }  // namespace
