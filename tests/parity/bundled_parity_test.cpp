@@ -16,9 +16,8 @@ namespace {
 
 using testing_support::Fixture;
 using testing_support::load_fixture;
+using testing_support::kParityAtol;
 using testing_support::max_abs_diff;
-
-constexpr double kAtol = 1e-4;
 
 int32_t argmax(const float* row, int64_t n) { return int32_t(std::max_element(row, row + n) - row); }
 
@@ -49,8 +48,8 @@ TEST_P(BundledParity, PrefillLogitsAndHidden) {
     prefill(k, cache, cache.add_sequence(), out);
     const int64_t n = int64_t(fixture_.sequences[k].size());
     ASSERT_EQ(out.n_out, n);
-    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("logits_seq" + std::to_string(k)), n * V), kAtol);
-    EXPECT_LT(max_abs_diff(out.hidden.data(), fixture_.data("hidden_seq" + std::to_string(k)), n * D), kAtol);
+    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("logits_seq" + std::to_string(k)), n * V), kParityAtol);
+    EXPECT_LT(max_abs_diff(out.hidden.data(), fixture_.data("hidden_seq" + std::to_string(k)), n * D), kParityAtol);
   }
 }
 
@@ -66,12 +65,12 @@ TEST_P(BundledParity, DecodeOneTokenAtATimeMatchesPrefillRows) {
     for (int64_t i = 0; i < p; ++i) b.add(seq[size_t(i)], s, i, i == p - 1);
     ForwardOutputs out;
     model_->forward(ctx_, b, cache, out);
-    EXPECT_LT(max_abs_diff(out.logits.data(), expect + (p - 1) * V, V), kAtol);
+    EXPECT_LT(max_abs_diff(out.logits.data(), expect + (p - 1) * V, V), kParityAtol);
     for (int64_t i = p; i < int64_t(seq.size()); ++i) {
       b.clear();
       b.add(seq[size_t(i)], s, i, true);
       model_->forward(ctx_, b, cache, out);
-      EXPECT_LT(max_abs_diff(out.logits.data(), expect + i * V, V), kAtol) << "位置 " << i;
+      EXPECT_LT(max_abs_diff(out.logits.data(), expect + i * V, V), kParityAtol) << "位置 " << i;
     }
   }
 }
@@ -96,7 +95,7 @@ TEST_P(BundledParity, MtpLogitsAndChainedDrafts) {
     std::vector<float> hidden_out(size_t(n * D));
     ForwardOutputs out;
     mtp.forward(ctx_, 0, b, main_out.hidden.data(), mc, out, hidden_out.data());
-    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("mtp_logits_nozero" + sk), n * V), kAtol);
+    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("mtp_logits_nozero" + sk), n * V), kParityAtol);
 
     const auto& drafts = fixture_.mtp_draft_ids_nozero[k];
     int32_t draft = argmax(out.logits_row(n - 1), V);
@@ -108,7 +107,7 @@ TEST_P(BundledParity, MtpLogitsAndChainedDrafts) {
       b.add(draft, ms, n + d - 2, true);
       mtp.forward(ctx_, 0, b, h.data(), mc, out, next.data());
       const std::string name = "mtp_logits_nozero_depth" + std::to_string(d) + sk;
-      EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data(name), V), kAtol) << name;
+      EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data(name), V), kParityAtol) << name;
       draft = argmax(out.logits.data(), V);
       EXPECT_EQ(draft, drafts[size_t(d - 1)]) << "深度 " << d;
       h = next;

@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 #include "core/mapped_file.h"
+#include "parity/fixture.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
@@ -15,14 +14,7 @@ namespace {
 
 const std::string kData = DSINFER_TEST_DATA_DIR "/tokenizer";
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  return rows;
-}
+using testing_support::read_jsonl;
 
 TEST(ChatTemplateConformance, DeepSeekV3FixtureRendersAndEncodes) {
   const ChatTemplate chat = ChatTemplate::load(kData + "/deepseek-v3");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/mapped_file.h"
@@ -35,6 +36,15 @@ const TensorInfo& Fixture::tensor(const std::string& name) const {
 
 const float* Fixture::data(const std::string& name) const {
   return reinterpret_cast<const float*>(tensor(name).data);
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> rows;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  return rows;
 }
 
 double max_abs_diff(const float* a, const float* b, int64_t n) {

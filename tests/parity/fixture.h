@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "formats/safetensors.h"
 
 namespace dsinfer::testing_support {
@@ -27,5 +29,9 @@ struct Fixture {
 Fixture load_fixture(const std::string& dir);
 // a 与 b（n 个 float）的最大绝对误差
 double max_abs_diff(const float* a, const float* b, int64_t n);
+// 与参考实现比较 logits / 隐状态的容差
+inline constexpr double kParityAtol = 1e-4;
+// JSON Lines 文件的每个非空行
+std::vector<nlohmann::json> read_jsonl(const std::string& path);
 
 }  // namespace dsinfer::testing_support

@@ -15,9 +15,8 @@ namespace {
 
 using testing_support::Fixture;
 using testing_support::load_fixture;
+using testing_support::kParityAtol;
 using testing_support::max_abs_diff;
-
-constexpr double kAtol = 1e-4;
 
 struct Case {
   std::string fixture;
@@ -57,8 +56,8 @@ TEST_P(ReferenceParity, FullPrefillLogitsAndHidden) {
     model_->forward(ctx, b, cache, out);
     const int64_t n = int64_t(seq.size());
     ASSERT_EQ(out.n_out, n);
-    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("logits_seq" + std::to_string(k)), n * V), kAtol);
-    EXPECT_LT(max_abs_diff(out.hidden.data(), fixture_.data("hidden_seq" + std::to_string(k)), n * D), kAtol);
+    EXPECT_LT(max_abs_diff(out.logits.data(), fixture_.data("logits_seq" + std::to_string(k)), n * V), kParityAtol);
+    EXPECT_LT(max_abs_diff(out.hidden.data(), fixture_.data("hidden_seq" + std::to_string(k)), n * D), kParityAtol);
   }
 }
 
@@ -75,12 +74,12 @@ TEST_P(ReferenceParity, IncrementalDecodeLogits) {
     for (int64_t i = 0; i < p; ++i) b.add(seq[size_t(i)], s, i, i == p - 1);
     ForwardOutputs out;
     model_->forward(ctx, b, cache, out);
-    EXPECT_LT(max_abs_diff(out.logits.data(), expect, V), kAtol) << "预填充最后一行";
+    EXPECT_LT(max_abs_diff(out.logits.data(), expect, V), kParityAtol) << "预填充最后一行";
     for (int64_t i = p; i < n; ++i) {
       b.clear();
       b.add(seq[size_t(i)], s, i, true);
       model_->forward(ctx, b, cache, out);
-      EXPECT_LT(max_abs_diff(out.logits.data(), expect + (i - p + 1) * V, V), kAtol) << "位置 " << i;
+      EXPECT_LT(max_abs_diff(out.logits.data(), expect + (i - p + 1) * V, V), kParityAtol) << "位置 " << i;
     }
     EXPECT_EQ(cache.length(s), n);
   }
@@ -104,10 +103,10 @@ TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
   int64_t row = 0;
   for (size_t i = 0; i < std::max(a.size(), c.size()); ++i) {
     if (i < c.size()) {
-      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq1") + int64_t(i) * V, V), kAtol);
+      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq1") + int64_t(i) * V, V), kParityAtol);
     }
     if (i < a.size()) {
-      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq0") + int64_t(i) * V, V), kAtol);
+      EXPECT_LT(max_abs_diff(out.logits_row(row++), fixture_.data("logits_seq0") + int64_t(i) * V, V), kParityAtol);
     }
   }
   // 接着在同一批中为两条序列各解码一个 token（不同位置）
@@ -124,7 +123,7 @@ TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
     for (size_t i = 0; i < seq.size(); ++i) sb.add(seq[i], s, int64_t(i), i + 1 == seq.size());
     ForwardOutputs so;
     model_->forward(ctx, sb, single, so);
-    EXPECT_LT(max_abs_diff(out.logits_row(which), so.logits.data(), V), kAtol) << "序列 " << which;
+    EXPECT_LT(max_abs_diff(out.logits_row(which), so.logits.data(), V), kParityAtol) << "序列 " << which;
   }
 }
 
@@ -160,7 +159,7 @@ TEST_P(MtpParity, LogitsMatchReferenceNoZeroVariant) {
     std::vector<float> hidden_out(static_cast<size_t>(n * D));
     mtp.forward(ctx, 0, mb, main_out.hidden.data(), mc, out, hidden_out.data());
     const float* expect = f.data("mtp_logits_nozero_seq" + std::to_string(k));
-    EXPECT_LT(max_abs_diff(out.logits.data(), expect, n * V), kAtol);
+    EXPECT_LT(max_abs_diff(out.logits.data(), expect, n * V), kParityAtol);
     // 最后一个位置的输入是主模型 logits 的 argmax
     EXPECT_EQ(f.mtp_input_ids[k].back(),
               int32_t(std::max_element(main_out.logits_row(n - 1), main_out.logits_row(n - 1) + V) - main_out.logits_row(n - 1)));
@@ -171,7 +170,7 @@ TEST_P(MtpParity, LogitsMatchReferenceNoZeroVariant) {
       Batch one;
       one.add(f.mtp_input_ids[k][size_t(i)], ms2, i, true);
       mtp.forward(ctx, 0, one, main_out.hidden.data() + i * D, mc2, out, nullptr);
-      EXPECT_LT(max_abs_diff(out.logits.data(), expect + i * V, V), kAtol) << "位置 " << i;
+      EXPECT_LT(max_abs_diff(out.logits.data(), expect + i * V, V), kParityAtol) << "位置 " << i;
     }
   }
 }
@@ -221,10 +220,10 @@ TEST(LongContext, DecodeEqualsPrefillAndModesAgree) {
       m.forward(ctx, b, inc, out);
       decode.insert(decode.end(), out.logits.data(), out.logits.data() + V);
     }
-    EXPECT_LT(max_abs_diff(prefill.data(), decode.data(), 20 * V), kAtol) << int(mode);
+    EXPECT_LT(max_abs_diff(prefill.data(), decode.data(), 20 * V), kParityAtol) << int(mode);
     results.push_back(decode);
   }
-  EXPECT_LT(max_abs_diff(results[0].data(), results[1].data(), int64_t(results[0].size())), kAtol);
+  EXPECT_LT(max_abs_diff(results[0].data(), results[1].data(), int64_t(results[0].size())), kParityAtol);
 }
 
 INSTANTIATE_TEST_SUITE_P(

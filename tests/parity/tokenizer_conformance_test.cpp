@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/mapped_file.h"
+#include "parity/fixture.h"
 #include "tokenizer/regex.h"
 #include "tokenizer/tokenizer.h"
 
@@ -20,14 +20,7 @@ namespace {
 const std::string kDeepSeekDir = DSINFER_TEST_DATA_DIR "/tokenizer/deepseek-v3";
 const std::string kSyntheticDir = DSINFER_TEST_DATA_DIR "/tokenizer/synthetic";
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  return rows;
-}
+using testing_support::read_jsonl;
 
 // unicode_sensitive 行单独成组：它们依赖正则引擎的 Unicode 版本。
 std::string group_of(const nlohmann::json& row) {

@@ -198,21 +198,21 @@ void pack_panel(const Weight& w, int64_t n0, int nr, int64_t k0, int kc, float* 
   }
 }
 
+// 外积微内核的一步：acc[m] += x[m][k] · [b0 | b1]（MR 个 token × 2 个向量宽的输出列）
 template <class S, int MR>
-inline void gemm_micro(const float* panel, int kc, const float* x, int64_t ldx, float* y, int64_t ldy, int nr,
-                       bool accumulate) {
-  constexpr int NR = GemmShape<S>::kNR, W = S::kWidth;
-  using V = typename S::V;
-  V acc[MR][2];
-  for (int m = 0; m < MR; ++m) acc[m][0] = acc[m][1] = S::zero();
-  for (int k = 0; k < kc; ++k) {
-    const V b0 = S::load(panel + k * NR), b1 = S::load(panel + k * NR + W);
-    for (int m = 0; m < MR; ++m) {
-      const V a = S::set1(x[m * ldx + k]);
-      acc[m][0] = S::fma(a, b0, acc[m][0]);
-      acc[m][1] = S::fma(a, b1, acc[m][1]);
-    }
+inline void outer_step(const float* x, int64_t ldx, int64_t k, typename S::V b0, typename S::V b1,
+                       typename S::V (&acc)[MR][2]) {
+  for (int m = 0; m < MR; ++m) {
+    const typename S::V a = S::set1(x[m * ldx + k]);
+    acc[m][0] = S::fma(a, b0, acc[m][0]);
+    acc[m][1] = S::fma(a, b1, acc[m][1]);
   }
+}
+
+// 把 MR × NR 的累加块写到 y 的前 nr 列（accumulate 时加到原值上）
+template <class S, int MR>
+inline void store_tile(typename S::V (&acc)[MR][2], float* y, int64_t ldy, int nr, bool accumulate) {
+  constexpr int NR = GemmShape<S>::kNR, W = S::kWidth;
   alignas(64) float tmp[NR];
   for (int m = 0; m < MR; ++m) {
     float* yr = y + m * ldy;
@@ -229,6 +229,16 @@ inline void gemm_micro(const float* panel, int kc, const float* x, int64_t ldx, 
       for (int r = 0; r < nr; ++r) yr[r] = accumulate ? yr[r] + tmp[r] : tmp[r];
     }
   }
+}
+
+template <class S, int MR>
+inline void gemm_micro(const float* panel, int kc, const float* x, int64_t ldx, float* y, int64_t ldy, int nr,
+                       bool accumulate) {
+  constexpr int NR = GemmShape<S>::kNR, W = S::kWidth;
+  typename S::V acc[MR][2];
+  for (int m = 0; m < MR; ++m) acc[m][0] = acc[m][1] = S::zero();
+  for (int k = 0; k < kc; ++k) outer_step<S, MR>(x, ldx, k, S::load(panel + k * NR), S::load(panel + k * NR + W), acc);
+  store_tile<S, MR>(acc, y, ldy, nr, accumulate);
 }
 
 template <class S, int MR>
@@ -460,33 +470,17 @@ inline void nn_micro(const float* x, int64_t ldx, const Weight& w, int64_t n0, i
   if (nr == NR) {
     for (int64_t k = 0; k < K; ++k) {
       const uint8_t* row = w.row_ptr(k) + n0 * E;
-      const V b0 = S::template load_w<D>(row), b1 = S::template load_w<D>(row + W * E);
-      for (int m = 0; m < MR; ++m) {
-        const V a = S::set1(x[m * ldx + k]);
-        acc[m][0] = S::fma(a, b0, acc[m][0]);
-        acc[m][1] = S::fma(a, b1, acc[m][1]);
-      }
+      outer_step<S, MR>(x, ldx, k, S::template load_w<D>(row), S::template load_w<D>(row + W * E), acc);
     }
   } else {
     alignas(64) float b[NR];
     for (int64_t k = 0; k < K; ++k) {
       const uint8_t* row = w.row_ptr(k) + n0 * E;
       for (int c = 0; c < NR; ++c) b[c] = c < nr ? load_one<D>(row + c * E) : 0.0f;
-      const V b0 = S::load(b), b1 = S::load(b + W);
-      for (int m = 0; m < MR; ++m) {
-        const V a = S::set1(x[m * ldx + k]);
-        acc[m][0] = S::fma(a, b0, acc[m][0]);
-        acc[m][1] = S::fma(a, b1, acc[m][1]);
-      }
+      outer_step<S, MR>(x, ldx, k, S::load(b), S::load(b + W), acc);
     }
   }
-  alignas(64) float tmp[NR];
-  for (int m = 0; m < MR; ++m) {
-    S::store(tmp, acc[m][0]);
-    S::store(tmp + W, acc[m][1]);
-    float* yr = y + m * ldy + n0;
-    for (int c = 0; c < nr; ++c) yr[c] = accumulate ? yr[c] + tmp[c] : tmp[c];
-  }
+  store_tile<S, MR>(acc, y + n0, ldy, nr, accumulate);
 }
 
 template <class S, DType D, int MR>
