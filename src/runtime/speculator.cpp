@@ -101,6 +101,16 @@ void Speculator::remove_sequence_if_present(int32_t seq) {
   if (seq >= 0 && size_t(seq) < states_.size() && states_[size_t(seq)].mtp_seq >= 0) remove_sequence(seq);
 }
 
+void Speculator::trim_backlog(SeqState& st) {
+  const int64_t n = int64_t(st.pending_tokens.size());
+  if (n <= kCatchUpWindow) return;
+  const int64_t drop = n - kCatchUpWindow, D = model_.config().hidden_size;
+  st.mtp_offset += mtp_caches_[0].length(st.mtp_seq) + drop;
+  for (auto& mc : mtp_caches_) mc.truncate(st.mtp_seq, 0);
+  st.pending_tokens.erase(st.pending_tokens.begin(), st.pending_tokens.begin() + drop);
+  st.pending_hidden.erase(st.pending_hidden.begin(), st.pending_hidden.begin() + drop * D);
+}
+
 void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k) {
   ScopedTimer timer(monitor_, Phase::kMtpDraft);
   ForwardContext ctx{pool_, monitor_};
@@ -111,8 +121,10 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
   chain_hidden_.resize(size_t(S * D));
   std::vector<int64_t>& draft_pos = draft_pos_;  // 第一个草稿所在的位置 L+1
   draft_pos.resize(size_t(S));
-  for (int64_t s = 0; s < S; ++s) draft_pos[size_t(s)] = mtp_caches_[0].length(state(seqs[size_t(s)]).mtp_seq) +
-                                                          int64_t(state(seqs[size_t(s)]).pending_tokens.size()) + 1;
+  for (int64_t s = 0; s < S; ++s) {
+    const SeqState& st = state(seqs[size_t(s)]);
+    draft_pos[size_t(s)] = st.mtp_offset + mtp_caches_[0].length(st.mtp_seq) + int64_t(st.pending_tokens.size()) + 1;
+  }
   // 起草可只算前 draft_vocab 个 token 的 logits；q 仍是全词表上的分布（截断部分为 0）
   const int64_t Vd = config_.mtp.draft_vocab > 0 ? std::min(config_.mtp.draft_vocab, V) : V;
   auto pick = [&](int64_t s, const float* logits) {
@@ -197,8 +209,13 @@ void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampl
 
 void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
                       std::vector<std::vector<int32_t>>& emitted) {
+  step(cache, seqs, samplers, emitted, config_.mtp.adaptive ? adaptive_.choose() : config_.mtp.draft_tokens);
+}
+
+void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
+                      std::vector<std::vector<int32_t>>& emitted, int64_t k) {
+  DSINFER_CHECK(k >= 0 && k <= config_.mtp.draft_tokens, "起草数 ", k, " 超出 [0, ", config_.mtp.draft_tokens, "]");
   const auto t0 = std::chrono::steady_clock::now();
-  const int64_t k = config_.mtp.adaptive ? adaptive_.choose() : config_.mtp.draft_tokens;
   const int64_t S = int64_t(seqs.size()), V = model_.config().vocab_size, D = model_.config().hidden_size;
   if (k > 0) draft(seqs, samplers, k);
 
@@ -265,6 +282,7 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
       st.pending_hidden.insert(st.pending_hidden.end(), h, h + D);
     }
     st.next_token = token;
+    if (k == 0) trim_backlog(st);
     if (monitor_ && k > 0) monitor_->add_mtp_step(k, a);
   }
   adaptive_.observe(k, accepted, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), S);

@@ -50,8 +50,12 @@ class Speculator {
   void remove_sequence_if_present(int32_t seq);
 
   // 对若干序列做一步推测解码；emitted[i] 收到序列 seqs[i] 本步输出的 token（1…k+1 个）。
+  // k 由配置决定（固定 draft_tokens，或自适应选择）。
   void step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
             std::vector<std::vector<int32_t>>& emitted);
+  // 同上，但本步起草 k 个（0 = 普通解码一步）；自适应的统计照常更新。
+  void step(KvCache& cache, const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers,
+            std::vector<std::vector<int32_t>>& emitted, int64_t k);
 
  private:
   struct SeqState {
@@ -60,8 +64,16 @@ class Speculator {
     std::vector<int32_t> pending_tokens;     // 待 MTP 追赶的位置的输入 token（t_{i+1}）
     std::vector<float> pending_hidden;       // 对应的主模型隐状态 h_i
     int64_t prompt_len = 0;
+    int64_t mtp_offset = 0;                  // 真实位置 − MTP 缓存中的位置（追赶窗口重置后非 0）
     std::vector<int32_t> oracle;             // 已知续写（替换草稿）
   };
+  // 自适应选了 k=0 的步不跑 MTP，积压会一直增长；之后试探 k ≥ 1 时若追赶全部积压，代价与一直跑着
+  // MTP 相同（内置模型上约为普通解码的 12%），自适应就总比普通解码慢。所以 k=0 的步把积压截到最近
+  // kCatchUpWindow 个位置，并丢掉 MTP 缓存：RoPE 的注意力分数只依赖位置差，整体平移位置不改变窗口内
+  // 的结果，草稿只是少看了更早的上下文——接受与否由主模型验证，输出仍然无损。固定 k 时积压不超过 k+1，
+  // 预填充后的第一次追赶仍看完整的提示。
+  static constexpr int64_t kCatchUpWindow = 16;
+  void trim_backlog(SeqState& st);
   void draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k);
   SeqState& state(int32_t seq);
 

@@ -147,6 +147,51 @@ TEST(Speculator, TruncatedDraftVocabularyKeepsGreedyOutput) {
   for (const auto& r : e.generate(sampled)) EXPECT_EQ(r.size(), 16u);
 }
 
+// 长时间 k=0（自适应退回普通解码）后再起草：积压只追赶最近 kCatchUpWindow 个位置、MTP 缓存平移重建。
+// 神谕草稿在平移之后仍全部被接受（位置换算正确），输出与普通贪心相同。
+TEST(Speculator, DraftingAfterManyPlainStepsCatchesUpOnlyTheRecentWindow) {
+  const std::string model_dir = kData + "/reference/v3-tiny";
+  const std::vector<int32_t> prompt = {5, 17, 42, 300, 7, 9};
+  auto reqs = requests(1, 70, SamplingParams{});
+  reqs[0].prompt = prompt;
+  const auto plain = generate(model_dir, 0, false, MlaMode::kLatent, reqs)[0];
+
+  OptimizationConfig c;
+  c.threads = 2;
+  c.mtp.enabled = true;
+  c.mtp.draft_tokens = 3;
+  DeepseekModel model(model_dir, ModelOptions{});
+  ThreadPool pool(2);
+  PerformanceMonitor monitor;
+  Speculator spec(model, pool, c, &monitor);
+  KvCache cache = model.make_cache(DType::kF32);
+  const int32_t seq = cache.add_sequence();
+  Batch batch;
+  for (size_t p = 0; p < prompt.size(); ++p) batch.add(prompt[p], seq, int64_t(p), p + 1 == prompt.size(), true);
+  ForwardContext ctx{pool, nullptr};
+  ForwardOutputs out;
+  model.forward(ctx, batch, cache, out);
+  const int32_t first = argmax(out.logits_row(0), model.config().vocab_size);
+  ASSERT_EQ(first, plain[0]);
+  spec.add_sequence(seq, prompt, out.hidden.data(), first, plain);
+
+  Sampler greedy(SamplingParams{});
+  std::vector<int32_t> got = {first};
+  std::vector<std::vector<int32_t>> emitted;
+  for (int i = 0; i < 40; ++i) {
+    spec.step(cache, {seq}, {&greedy}, emitted, 0);
+    ASSERT_EQ(emitted[0].size(), 1u);
+    got.push_back(emitted[0][0]);
+  }
+  while (got.size() + 4 <= plain.size()) {
+    spec.step(cache, {seq}, {&greedy}, emitted, 3);
+    EXPECT_EQ(emitted[0].size(), 4u) << "神谕草稿应全部被接受";
+    got.insert(got.end(), emitted[0].begin(), emitted[0].end());
+  }
+  EXPECT_EQ(got, std::vector<int32_t>(plain.begin(), plain.begin() + int64_t(got.size())));
+  EXPECT_DOUBLE_EQ(monitor.mtp_mean_accepted(), 3.0);
+}
+
 TEST(AdaptiveDraft, ExploresUpwardWhileDeeperDraftsPayOff) {
   AdaptiveDraft a(3);
   for (int64_t k = 0; k <= 3; ++k) {
