@@ -32,8 +32,9 @@ class AdaptiveDraft {
 
  private:
   int64_t max_k_, steps_ = 0;
-  int64_t last_best_ = -1, probe_interval_ = 64, next_probe_ = 0;  // 相邻值试探的间隔（最优值不变时乘 4）
-  bool probe_up_ = false;
+  static constexpr int64_t kFirstProbeInterval = 256;
+  int64_t last_best_ = -1, probe_interval_ = kFirstProbeInterval, next_probe_ = 0;  // 相邻值试探的间隔（最优值不变时乘 4）
+  bool probe_up_ = false, plain_warm_ = false;
   std::vector<double> reached_, accepted_;  // 深度 j：被起草次数、被接受次数
   std::vector<double> time_;                // k → 每序列每步耗时的滑动平均（0 表示未测）
 };
@@ -72,7 +73,7 @@ class Speculator {
   // kCatchUpWindow 个位置，并丢掉 MTP 缓存：RoPE 的注意力分数只依赖位置差，整体平移位置不改变窗口内
   // 的结果，草稿只是少看了更早的上下文——接受与否由主模型验证，输出仍然无损。固定 k 时积压不超过 k+1，
   // 预填充后的第一次追赶仍看完整的提示。
-  static constexpr int64_t kCatchUpWindow = 16;
+  static constexpr int64_t kCatchUpWindow = 8;
   void trim_backlog(SeqState& st);
   void draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k);
   SeqState& state(int32_t seq);

@@ -194,6 +194,8 @@ TEST(Speculator, DraftingAfterManyPlainStepsCatchesUpOnlyTheRecentWindow) {
 
 TEST(AdaptiveDraft, ExploresUpwardWhileDeeperDraftsPayOff) {
   AdaptiveDraft a(3);
+  EXPECT_EQ(a.choose(), 0);
+  a.observe(0, std::vector<int64_t>(4, 0), 0.01, 4);  // 冷启动的第一步普通解码不计入
   for (int64_t k = 0; k <= 3; ++k) {
     EXPECT_EQ(a.choose(), k);
     // 每个深度都被接受，每多起草一个只多花 10% 时间：越深越快
@@ -205,6 +207,9 @@ TEST(AdaptiveDraft, ExploresUpwardWhileDeeperDraftsPayOff) {
 
 TEST(AdaptiveDraft, StopsExploringAndFallsBackToPlainDecodingWhenDraftsDoNotPay) {
   AdaptiveDraft a(4);
+  // 冷启动的第一步普通解码极慢（1 秒）：若计入，k=1 会显得划算；它被丢弃，再测一步
+  EXPECT_EQ(a.choose(), 0);
+  a.observe(0, std::vector<int64_t>(4, 0), 1.0, 4);
   for (int64_t k = 0; k <= 1; ++k) {
     EXPECT_EQ(a.choose(), k);
     // 深度 1 总被接受，但起草一个让每步慢到 2.5 倍：k=1 的速率 2/0.025 < k=0 的 1/0.01
@@ -212,7 +217,7 @@ TEST(AdaptiveDraft, StopsExploringAndFallsBackToPlainDecodingWhenDraftsDoNotPay)
   }
   EXPECT_DOUBLE_EQ(a.expected_tokens(0), 1.0);
   EXPECT_DOUBLE_EQ(a.expected_tokens(1), 2.0);
-  // 不再试 k ≥ 2；除间隔越来越长的相邻试探（第 64、320 … 步）外都选 k=0
+  // 不再试 k ≥ 2；除间隔越来越长的相邻试探（256、1024 … 步一次）外都选 k=0
   int zeros = 0;
   for (int i = 0; i < 318; ++i) zeros += a.choose() == 0;
   EXPECT_EQ(zeros, 317);
