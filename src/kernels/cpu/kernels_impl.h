@@ -93,7 +93,7 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
 // 软件预取的提前量（字节）与层级。硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB：
 // 每进入新的一页它都要重新识别流，内存级并行度掉下来。提前 1 KiB 用 prefetcht1 把后面的缓存行
 // 先拉进 L2，实测（2 核 Zen 3，1 GiB 的 GEMV 与 STREAM 式读交替 60 轮的中位数）从读带宽的 0.77 提到 0.89；
-// 512 B 太近、2 KiB 以上又开始变差，prefetchnta 比 t1 差约 4%。
+// 512 B 太近、2 KiB 以上又开始变差，prefetchnta 比 t1 差约 5%。
 inline constexpr int64_t kPrefetchBytes = 1024;
 
 template <int64_t kBytes>
