@@ -106,8 +106,9 @@ void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, floa
 }
 
 void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
-  // 行块 32 行（GEMM 面板宽度的整数倍）；代价 = 行数 × token 数。各线程取累计代价连续的一段块。
-  constexpr int64_t kChunkRows = 32;
+  // 行块 96 行：GEMM 面板宽度（16 / 32）与点积形式行块（24）的公倍数，块内不出现零头；
+  // 代价 = 行数 × token 数。各线程取累计代价连续的一段块。
+  constexpr int64_t kChunkRows = 96;
   struct Chunk {
     const MatmulJob* job;
     int64_t r0, r1;

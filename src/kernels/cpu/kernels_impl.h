@@ -142,23 +142,34 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const float* x, 
   }
 }
 
-// 解码路径（token 少）：点积形式，权重按存储 dtype 在寄存器中转换，每行只读一次。
+// 点积形式的寄存器分块：3 行 × 4 token 的 12 个累加器 + 3 个权重向量 + 1 个激活向量，AVX2 的 16 个寄存器
+// 刚好放下。token 维只取 4：4 行激活（K = 2048 时 32 KiB）还留在 L1；2 行 × 6 token 时 6 行激活溢出到 L2，
+// 实测（Zen 3，1408 × 2048 BF16，单线程）8～48 个 token 都只有 34–48 GFLOP/s，3 × 4 为 47–51，2 × 4（原来的）36。
+inline constexpr int kDotTokens = 4, kDotRows = 3;
+
+// tt 个 token（1…TT）：编译期展开成对应的寄存器分块；1 个 token 走逐行顺序流的 gemv1_rows。
+template <class S, DType D, int TT>
+inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
+                             int64_t ldy) {
+  if constexpr (TT == 1) {
+    gemv1_rows<S, D>(w, r0, r1, x, y);
+  } else {
+    if (tt == TT) return rows_loop<S, D, kDotRows, TT>(w, r0, r1, x, ldx, y, ldy);
+    rows_loop_tokens<S, D, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy);
+  }
+}
+
+// 解码路径（token 少）：点积形式，权重按存储 dtype 在寄存器中转换；24 行（kDotRows 的倍数）一块，
+// 块内对每 kDotTokens 个 token 各读一遍（第二遍起命中 L2）。
 template <class S, DType D>
 void gemv_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                  int64_t row_begin, int64_t row_end) {
-  constexpr int64_t kRowBlock = 16;
+  constexpr int64_t kRowBlock = 8 * kDotRows;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
     const int64_t r1 = std::min(row_end, r0 + kRowBlock);
-    for (int64_t t0 = 0; t0 < n_tokens; t0 += 4) {
-      const float* xt = x + t0 * ldx;
-      float* yt = y + t0 * ldy;
-      switch (std::min<int64_t>(4, n_tokens - t0)) {
-        case 4: rows_loop<S, D, 2, 4>(w, r0, r1, xt, ldx, yt, ldy); break;
-        case 3: rows_loop<S, D, 2, 3>(w, r0, r1, xt, ldx, yt, ldy); break;
-        case 2: rows_loop<S, D, 2, 2>(w, r0, r1, xt, ldx, yt, ldy); break;
-        default: gemv1_rows<S, D>(w, r0, r1, xt, yt); break;
-      }
-    }
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kDotTokens)
+      rows_loop_tokens<S, D, kDotTokens>(int(std::min<int64_t>(kDotTokens, n_tokens - t0)), w, r0, r1, x + t0 * ldx,
+                                         ldx, y + t0 * ldy, ldy);
   }
 }
 
@@ -283,8 +294,9 @@ void gemm_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
   }
 }
 
-// token 数达到此值时走 GEMM（打包的开销被足够多的 token 摊薄）
-inline constexpr int64_t kGemmMinTokens = 12;
+// token 数达到此值时走打包 GEMM。点积形式不打包，但每个 k 步的激活要从 L1 重读；实测（Zen 3，1408 × 2048 BF16，
+// 2 线程）32 个 token 时点积 100 GFLOP/s 对 GEMM 75–86，48 个时 GEMM 92–116 对点积 103，交点在 40 附近。
+inline constexpr int64_t kGemmMinTokens = 40;
 
 template <class S, DType D>
 void matmul_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,

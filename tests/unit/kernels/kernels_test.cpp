@@ -87,7 +87,7 @@ TEST_P(IsaTest, MatmulMatchesReferenceForEveryDTypeAndShape) {
   ThreadPool pool(2);
   for (DType dt : {DType::kF32, DType::kBF16, DType::kF16, DType::kF8E4M3}) {
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {7, 33}, {130, 200}, {64, 256}, {33, 517}}) {
-      for (int64_t T : {1, 2, 3, 4, 5, 9, 70}) {
+      for (int64_t T : {1, 2, 3, 4, 5, 9, 39, 40, 70}) {
         TestWeight tw = make_weight(dt, rows, cols, uint32_t(rows * 31 + cols));
         const int64_t ldx = cols + 3, ldy = rows + 5;
         auto x = random_vec(size_t(T * ldx), 7);
