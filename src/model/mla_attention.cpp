@@ -110,8 +110,24 @@ void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch&
   }
 }
 
+void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
+  kvb_.resize(size_t(n * kvb_w));
+  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
+  for (int64_t t = 0; t < n; ++t) {
+    const float* kvb = kvb_.data() + t * kvb_w;
+    const float* k_pe = lat + t * ld + kv_lora_rank_;
+    float* r = rows + t * row_w;
+    for (int64_t h = 0; h < H; ++h) {
+      std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
+      std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
+      std::memcpy(r + H * qk + h * v_dim_, kvb + h * (nope_ + v_dim_) + nope_, size_t(v_dim_) * 4);
+    }
+  }
+}
+
 void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
+  const int64_t T = batch.size(), kvw = kv_lora_rank_ + rope_dim_;
   if (mode_ == MlaMode::kLatent) {
     for (int64_t t = 0; t < T; ++t)
       kernels::row_from_f32(cache.dtype(), kv_.data() + t * kvw,
@@ -119,50 +135,62 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
     return;
   }
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
-  const int64_t kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
-  kvb_.resize(size_t(T * kvb_w));
-  kernels::matmul(kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
-  row_.resize(size_t(row_w));
-  for (int64_t t = 0; t < T; ++t) {
-    const float* kvb = kvb_.data() + t * kvb_w;
-    const float* k_pe = kv_.data() + t * kvw + kv_lora_rank_;
-    float* r = row_.data();
-    for (int64_t h = 0; h < H; ++h) {
-      std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
-      std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
-      std::memcpy(r + H * qk + h * v_dim_, kvb + h * (nope_ + v_dim_) + nope_, size_t(v_dim_) * 4);
-    }
-    kernels::row_from_f32(cache.dtype(), r, cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]),
-                          row_w);
-  }
+  const int64_t row_w = cache.row_values();
+  rows_.resize(size_t(T * row_w));
+  expand_rows(ctx, kv_.data(), kvw, T, rows_.data());
+  for (int64_t t = 0; t < T; ++t)
+    kernels::row_from_f32(cache.dtype(), rows_.data() + t * row_w,
+                          cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), row_w);
+}
+
+bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
+  // 每头的乘加数。吸收：每个 (查询, 键) 对 2L + rope（分数与加权和都在 L 维潜空间），外加每个查询的
+  // W_UK / W_UV 吸收；解压：每个键先乘 kv_b（(nope + v) × L），之后每对只要 qk + v。
+  // 解压的大头是一次大矩阵乘，实测（Zen 3，pp512）比分块注意力内核快约一倍，所以乘加数不超过吸收的 2 倍就解压。
+  const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
+  const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
+  const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
+  return expanded < 2.0 * absorbed;
 }
 
 void MlaAttention::plan_flash(const Batch& batch) {
   const int64_t T = batch.size();
   const bool latent = mode_ == MlaMode::kLatent;
   flash_runs_.clear();
+  absorbed_segments_.clear();
   use_flash_.assign(size_t(T), 0);
+  int64_t absorbed_from = 0;  // 当前吸收段的起点
   for (int64_t i0 = 0; i0 < T;) {
     int64_t i1 = i0 + 1;
-    while (i1 < T && batch.seq_ids[size_t(i1)] == batch.seq_ids[size_t(i0)] &&
+    while (i1 < T && batch.seq_ids[size_t(i1)] == batch.seq_ids[size_t(i1 - 1)] &&
            batch.positions[size_t(i1)] == batch.positions[size_t(i1 - 1)] + 1)
       ++i1;
     const int64_t n_keys = batch.positions[size_t(i1 - 1)] + 1;
-    if ((i1 - i0) >= kFlashMinQueries || (latent && n_keys >= kFlashMinKeys)) {
-      flash_runs_.push_back({i0, i1});
+    const bool many_queries = (i1 - i0) >= kFlashMinQueries;
+    if (many_queries || (latent && n_keys >= kFlashMinKeys)) {
+      const bool expand = latent && many_queries && expand_pays(i1 - i0, n_keys);
+      flash_runs_.push_back({i0, i1, expand});
       std::fill(use_flash_.begin() + i0, use_flash_.begin() + i1, 1);
+      if (expand) {
+        if (absorbed_from < i0) absorbed_segments_.push_back({absorbed_from, i0});
+        absorbed_from = i1;
+      }
     }
     i0 = i1;
   }
+  if (absorbed_from < T) absorbed_segments_.push_back({absorbed_from, T});
 }
 
-void MlaAttention::absorb_queries(int64_t h0, int64_t h1, int64_t T) {
+void MlaAttention::absorb_queries(int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, qw = L + rope_dim_;
-  for (int64_t h = h0; h < h1; ++h) {
-    kernels::matmul_rows(q_.data() + h * qk, H * qk, T, w_uk_t_[size_t(h)], q_cat_.data() + h * qw, H * qw, 0, L);
-    for (int64_t t = 0; t < T; ++t)
-      std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
-  }
+  for (const auto& [t0, t1] : absorbed_segments_)
+    for (int64_t h = h0; h < h1; ++h) {
+      kernels::matmul_rows(q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
+                           q_cat_.data() + t0 * H * qw + h * qw, H * qw, 0, L);
+      for (int64_t t = t0; t < t1; ++t)
+        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_,
+                    size_t(rope_dim_) * 4);
+    }
 }
 
 void MlaAttention::attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
@@ -193,39 +221,52 @@ void MlaAttention::attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvC
   }
 }
 
-void MlaAttention::project_values(int64_t h0, int64_t h1, int64_t T) {
+void MlaAttention::project_values(int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, L = kv_lora_rank_;
-  for (int64_t h = h0; h < h1; ++h)
-    kernels::matmul_rows(o_lat_.data() + h * L, H * L, T, w_uv_[size_t(h)], o_.data() + h * v_dim_, H * v_dim_, 0,
-                         v_dim_);
+  for (const auto& [t0, t1] : absorbed_segments_)
+    for (int64_t h = h0; h < h1; ++h)
+      kernels::matmul_rows(o_lat_.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
+                           o_.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
 }
 
 void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, kvw = L + rope_dim_;
   const bool latent = mode_ == MlaMode::kLatent;
-  const int64_t qw = latent ? L + rope_dim_ : qk, ow = latent ? L : v_dim_;
-  for (const auto& [i0, i1] : flash_runs_) {
+  for (const auto& [i0, i1, expand] : flash_runs_) {
     FlashAttentionArgs a;
     a.kv = cache.rows(batch.seq_ids[size_t(i0)], layer);
     a.n_keys = batch.positions[size_t(i1 - 1)] + 1;
     a.row_values = cache.row_values();
     a.scale = scale_;
     visible_.resize(size_t((i1 - i0) * H));
-    if (latent) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
+    if (latent && !expand) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
+      const int64_t qw = L + rope_dim_;
       for (int64_t i = i0; i < i1; ++i)
         for (int64_t h = 0; h < H; ++h) visible_[size_t((i - i0) * H + h)] = batch.positions[size_t(i)] + 1;
       a.q = q_cat_.data() + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
       a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
-      a.out = o_lat_.data() + i0 * H * ow, a.ldo = ow;
+      a.out = o_lat_.data() + i0 * H * L, a.ldo = L;
       flash_.run(a, ctx.pool);
       continue;
+    }
+    float* out = latent ? o_.data() : o_lat_.data();  // 两种情形输出都是每头 v_dim
+    if (latent) {
+      // 把本序列的 latent 缓存行解压成 expanded 的行，之后与 expanded 模式完全相同
+      lat_.resize(size_t(a.n_keys * kvw));
+      for (int64_t t = 0; t < a.n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat_.data() + t * kvw, kvw);
+      const int64_t row_w = H * (qk + v_dim_);
+      rows_.resize(size_t(a.n_keys * row_w));
+      expand_rows(ctx, lat_.data(), kvw, a.n_keys, rows_.data());
+      expanded_block_ = reinterpret_cast<const uint8_t*>(rows_.data());
+      a.kv = kernels::KvRows{&expanded_block_, a.n_keys, row_w * 4, 0, DType::kF32};
+      a.row_values = row_w;
     }
     // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
     for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
     for (int64_t h = 0; h < H; ++h) {
-      a.q = q_.data() + i0 * H * qw + h * qk, a.ldq = H * qw, a.n_q = i1 - i0, a.visible = visible_.data();
+      a.q = q_.data() + i0 * H * qk + h * qk, a.ldq = H * qk, a.n_q = i1 - i0, a.visible = visible_.data();
       a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
-      a.out = o_lat_.data() + i0 * H * ow + h * ow, a.ldo = H * ow;
+      a.out = out + i0 * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
       flash_.run(a, ctx.pool);
     }
   }
@@ -259,17 +300,17 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
   }
   if (flash_runs_.empty()) {
     ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
-      absorb_queries(h0, h1, T);
+      absorb_queries(h0, h1);
       attend_heads(h0, h1, tid);
-      project_values(h0, h1, T);
+      project_values(h0, h1);
     });
     return;
   }
-  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(h0, h1, T); });
+  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(h0, h1); });
   run_flash(ctx, batch, cache, layer);
   ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
     attend_heads(h0, h1, tid);
-    project_values(h0, h1, T);
+    project_values(h0, h1);
   });
 }
 

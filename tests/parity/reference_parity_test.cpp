@@ -226,6 +226,47 @@ TEST(LongContext, DecodeEqualsPrefillAndModesAgree) {
   EXPECT_LT(max_abs_diff(results[0].data(), results[1].data(), int64_t(results[0].size())), kParityAtol);
 }
 
+// latent 模式的混合批次：一段长预填充（按 expanded 方式解压计算）夹在两个单 token 解码（吸收路径）之间，
+// 外加一段接在已有上下文后的分块预填充；每个输出与各自单独计算时一致。
+TEST(LongContext, MixedLatentBatchMatchesSeparateForwards) {
+  const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny";
+  ThreadPool pool(2);
+  ForwardContext ctx{pool, nullptr};
+  DeepseekModel m(dir, ModelOptions{MlaMode::kLatent, LoadMode::kMmap});
+  const int64_t V = m.config().vocab_size;
+  auto tok = [](int i, int seed) { return int32_t((i * 97 + seed * 31 + 5) % 512); };
+  // 各序列先有的上下文长度与本步的 token 数：B、D 解码 1 个；A 从 0 预填充 40 个；C 在 30 个之后再预填充 20 个
+  struct Part { int seed; int64_t ctx, n; };
+  const std::vector<Part> parts = {{1, 12, 1}, {2, 0, 40}, {3, 30, 20}, {4, 9, 1}};
+  auto run = [&](const std::vector<size_t>& which, KvCache& cache, std::vector<int32_t>& ids) {
+    Batch b;
+    ForwardOutputs out;
+    for (size_t w : which) {  // 先把已有上下文填进缓存（每条序列单独一次前向）
+      ids[w] = cache.add_sequence();
+      if (parts[w].ctx == 0) continue;
+      b.clear();
+      for (int64_t i = 0; i < parts[w].ctx; ++i) b.add(tok(int(i), parts[w].seed), ids[w], i, false);
+      m.forward(ctx, b, cache, out);
+    }
+    b.clear();
+    for (size_t w : which)
+      for (int64_t i = parts[w].ctx; i < parts[w].ctx + parts[w].n; ++i) b.add(tok(int(i), parts[w].seed), ids[w], i, true);
+    m.forward(ctx, b, cache, out);
+    return std::vector<float>(out.logits.data(), out.logits.data() + out.n_out * V);
+  };
+  KvCache mixed_cache = m.make_cache(DType::kF32);
+  std::vector<int32_t> ids(parts.size());
+  const std::vector<float> mixed = run({0, 1, 2, 3}, mixed_cache, ids);
+  int64_t row = 0;
+  for (size_t w = 0; w < parts.size(); ++w) {
+    KvCache alone_cache = m.make_cache(DType::kF32);
+    std::vector<int32_t> alone_ids(parts.size());
+    const std::vector<float> alone = run({w}, alone_cache, alone_ids);
+    EXPECT_LT(max_abs_diff(mixed.data() + row * V, alone.data(), parts[w].n * V), kParityAtol) << "序列 " << w;
+    row += parts[w].n;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, ReferenceParity,
     testing::Values(Case{"v2lite-tiny", MlaMode::kLatent}, Case{"v2lite-tiny", MlaMode::kExpanded},
