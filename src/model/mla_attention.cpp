@@ -110,12 +110,13 @@ void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch&
   }
 }
 
-void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows) {
+void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows,
+                               Buffer<float>& kvb_out) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
-  kvb_.resize(size_t(n * kvb_w));
-  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
+  kvb_out.resize(size_t(n * kvb_w));
+  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_out.data(), kvb_w, ctx.pool);
   for (int64_t t = 0; t < n; ++t) {
-    const float* kvb = kvb_.data() + t * kvb_w;
+    const float* kvb = kvb_out.data() + t * kvb_w;
     const float* k_pe = lat + t * ld + kv_lora_rank_;
     float* r = rows + t * row_w;
     for (int64_t h = 0; h < H; ++h) {
@@ -137,7 +138,7 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
   const int64_t row_w = cache.row_values();
   rows_.resize(size_t(T * row_w));
-  expand_rows(ctx, kv_.data(), kvw, T, rows_.data());
+  expand_rows(ctx, kv_.data(), kvw, T, rows_.data(), kvb_);
   for (int64_t t = 0; t < T; ++t)
     kernels::row_from_f32(cache.dtype(), rows_.data() + t * row_w,
                           cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), row_w);
@@ -150,7 +151,9 @@ bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
   const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
   const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
   const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
-  return expanded < 2.0 * absorbed;
+  const int64_t H = n_heads_, bytes_per_key = (H * (nope_ + rope_dim_ + v_dim_) + H * (nope_ + v_dim_) +
+                                               kv_lora_rank_ + rope_dim_) * int64_t(sizeof(float));
+  return expanded < 2.0 * absorbed && n_keys * bytes_per_key <= kExpandMaxBytes;
 }
 
 void MlaAttention::plan_flash(const Batch& batch) {
@@ -250,15 +253,18 @@ void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& c
       continue;
     }
     float* out = latent ? o_.data() : o_lat_.data();  // 两种情形输出都是每头 v_dim
+    // 解压缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存
+    thread_local Buffer<float> lat, rows, kvb;
+    thread_local const uint8_t* rows_block = nullptr;
     if (latent) {
       // 把本序列的 latent 缓存行解压成 expanded 的行，之后与 expanded 模式完全相同
-      lat_.resize(size_t(a.n_keys * kvw));
-      for (int64_t t = 0; t < a.n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat_.data() + t * kvw, kvw);
+      lat.resize(size_t(a.n_keys * kvw));
+      for (int64_t t = 0; t < a.n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat.data() + t * kvw, kvw);
       const int64_t row_w = H * (qk + v_dim_);
-      rows_.resize(size_t(a.n_keys * row_w));
-      expand_rows(ctx, lat_.data(), kvw, a.n_keys, rows_.data());
-      expanded_block_ = reinterpret_cast<const uint8_t*>(rows_.data());
-      a.kv = kernels::KvRows{&expanded_block_, a.n_keys, row_w * 4, 0, DType::kF32};
+      rows.resize(size_t(a.n_keys * row_w));
+      expand_rows(ctx, lat.data(), kvw, a.n_keys, rows.data(), kvb);
+      rows_block = reinterpret_cast<const uint8_t*>(rows.data());
+      a.kv = kernels::KvRows{&rows_block, a.n_keys, row_w * 4, 0, DType::kF32};
       a.row_values = row_w;
     }
     // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列

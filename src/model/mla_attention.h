@@ -43,10 +43,13 @@ class MlaAttention {
   // 哪些段按 expanded 的方式计算（见 expand_pays）；其余 token 组成 absorbed_segments_。
   void plan_flash(const Batch& batch);
   void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // latent 行 [c_kv | k_pe]（n 行，行距 ld）解压成 expanded 的缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
-  void expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows);
-  // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省
+  // latent 行 [c_kv | k_pe]（n 行，行距 ld）解压成 expanded 的缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]，
+  // kvb 是 kv_b_proj 输出的暂存
+  void expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows, Buffer<float>& kvb);
+  // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省，
+  // 且临时的解压缓冲不超过 kExpandMaxBytes（长上下文时不能为省计算而多占内存，那正是 latent 要省的）
   bool expand_pays(int64_t n_q, int64_t n_keys) const;
+  static constexpr int64_t kExpandMaxBytes = int64_t(64) << 20;
   // 以下三个只处理头 [h0, h1)，单线程，供按头并行的区域调用；前后两个只处理 absorbed_segments_ 的 token
   void absorb_queries(int64_t h0, int64_t h1);  // q_cat = [W_UK_T·q_nope | q_pe]
   void attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
@@ -70,7 +73,7 @@ class MlaAttention {
   FlashAttention flash_;
 
   // 暂存
-  Buffer<float> q_a_, q_, kv_, kvb_, rows_, lat_, q_cat_, o_lat_, o_;
+  Buffer<float> q_a_, q_, kv_, kvb_, rows_, q_cat_, o_lat_, o_;
   std::vector<int64_t> visible_;
   std::vector<uint8_t> use_flash_;
   struct FlashRun {
@@ -79,7 +82,6 @@ class MlaAttention {
   };
   std::vector<FlashRun> flash_runs_;
   std::vector<std::pair<int64_t, int64_t>> absorbed_segments_;  // latent 模式下走吸收路径的 token 段
-  const uint8_t* expanded_block_ = nullptr;                      // rows_ 作为一块缓存行的视图
   std::vector<Buffer<float>> thread_scores_;
 };
 
