@@ -110,13 +110,12 @@ void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch&
   }
 }
 
-void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows,
-                               Buffer<float>& kvb_out) {
+void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
-  kvb_out.resize(size_t(n * kvb_w));
-  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_out.data(), kvb_w, ctx.pool);
+  kvb_.resize(size_t(n * kvb_w));
+  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
   for (int64_t t = 0; t < n; ++t) {
-    const float* kvb = kvb_out.data() + t * kvb_w;
+    const float* kvb = kvb_.data() + t * kvb_w;
     const float* k_pe = lat + t * ld + kv_lora_rank_;
     float* r = rows + t * row_w;
     for (int64_t h = 0; h < H; ++h) {
@@ -138,7 +137,7 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
   const int64_t row_w = cache.row_values();
   rows_.resize(size_t(T * row_w));
-  expand_rows(ctx, kv_.data(), kvw, T, rows_.data(), kvb_);
+  expand_rows(ctx, kv_.data(), kvw, T, rows_.data());
   for (int64_t t = 0; t < T; ++t)
     kernels::row_from_f32(cache.dtype(), rows_.data() + t * row_w,
                           cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), row_w);
@@ -151,9 +150,10 @@ bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
   const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
   const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
   const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
-  const int64_t H = n_heads_, bytes_per_key = (H * (nope_ + rope_dim_ + v_dim_) + H * (nope_ + v_dim_) +
-                                               kv_lora_rank_ + rope_dim_) * int64_t(sizeof(float));
-  return expanded < 2.0 * absorbed && n_keys * bytes_per_key <= kExpandMaxBytes;
+  const int64_t bytes_per_key = (kv_lora_rank_ + 2 * rope_dim_ + nope_ + v_dim_) * int64_t(sizeof(float));
+  // matmul_nn 只支持 F32 / BF16 的 W_UK（FP8 源已反量化成 F32；F16 源不解压）
+  const bool nn_ok = !w_uk_t_.empty() && w_uk_t_[0].dtype != DType::kF16;
+  return nn_ok && expanded < 2.0 * absorbed && n_keys * bytes_per_key <= kExpandMaxBytes;
 }
 
 void MlaAttention::plan_flash(const Batch& batch) {
@@ -233,7 +233,7 @@ void MlaAttention::project_values(int64_t h0, int64_t h1) {
 }
 
 void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, kvw = L + rope_dim_;
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
   const bool latent = mode_ == MlaMode::kLatent;
   for (const auto& [i0, i1, expand] : flash_runs_) {
     FlashAttentionArgs a;
@@ -252,29 +252,55 @@ void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& c
       flash_.run(a, ctx.pool);
       continue;
     }
-    float* out = latent ? o_.data() : o_lat_.data();  // 两种情形输出都是每头 v_dim
-    // 解压缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存
-    thread_local Buffer<float> lat, rows, kvb;
-    thread_local const uint8_t* rows_block = nullptr;
     if (latent) {
-      // 把本序列的 latent 缓存行解压成 expanded 的行，之后与 expanded 模式完全相同
-      lat.resize(size_t(a.n_keys * kvw));
-      for (int64_t t = 0; t < a.n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat.data() + t * kvw, kvw);
-      const int64_t row_w = H * (qk + v_dim_);
-      rows.resize(size_t(a.n_keys * row_w));
-      expand_rows(ctx, lat.data(), kvw, a.n_keys, rows.data(), kvb);
-      rows_block = reinterpret_cast<const uint8_t*>(rows.data());
-      a.kv = kernels::KvRows{&rows_block, a.n_keys, row_w * 4, 0, DType::kF32};
-      a.row_values = row_w;
+      run_expanded_heads(ctx, batch, a, i0, i1);
+      continue;
     }
     // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
     for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
     for (int64_t h = 0; h < H; ++h) {
       a.q = q_.data() + i0 * H * qk + h * qk, a.ldq = H * qk, a.n_q = i1 - i0, a.visible = visible_.data();
       a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
-      a.out = out + i0 * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
+      a.out = o_lat_.data() + i0 * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
       flash_.run(a, ctx.pool);
     }
+  }
+}
+
+void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0,
+                                      int64_t i1) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, kvw = L + rope_dim_, rw = qk + v_dim_;
+  const int64_t n_keys = a.n_keys;
+  // 缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存；一次只解压一个头，
+  // 每个键只占 kvw + qk + v 个 float，与头数无关。
+  // 注意：工作线程里直接写 thread_local 变量名会得到它自己的（空的）实例，所以经引用访问调用线程的缓冲
+  thread_local Buffer<float> lat_storage, rows_storage;
+  thread_local const uint8_t* rows_block = nullptr;
+  Buffer<float>& lat = lat_storage;
+  Buffer<float>& rows = rows_storage;
+  lat.resize(size_t(n_keys * kvw));
+  rows.resize(size_t(n_keys * rw));
+  for (int64_t t = 0; t < n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat.data() + t * kvw, kvw);
+  rows_block = reinterpret_cast<const uint8_t*>(rows.data());
+  a.kv = kernels::KvRows{&rows_block, n_keys, rw * 4, 0, DType::kF32};
+  a.row_values = rw;
+  a.k_offset = 0, a.dk = qk, a.v_offset = qk, a.dv = v_dim_;
+  a.ldq = H * qk, a.n_q = i1 - i0, a.ldo = H * v_dim_;
+  for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
+  a.visible = visible_.data();
+  for (int64_t h = 0; h < H; ++h) {
+    // 该头每个键的行 [k_nope = c·W_UK_h | k_pe | v = c·W_UV_hᵀ]，按键在线程间切分
+    ctx.pool.parallel_for(n_keys, [&](int64_t k0, int64_t k1, int) {
+      kernels::matmul_nn_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw, 0,
+                              nope_, false);
+      kernels::matmul_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
+                           v_dim_);
+      for (int64_t t = k0; t < k1; ++t)
+        std::memcpy(rows.data() + t * rw + nope_, lat.data() + t * kvw + L, size_t(rope_dim_) * 4);
+    });
+    a.q = q_.data() + i0 * H * qk + h * qk;
+    a.out = o_.data() + i0 * H * v_dim_ + h * v_dim_;
+    flash_.run(a, ctx.pool);
   }
 }
 

@@ -43,9 +43,10 @@ class MlaAttention {
   // 哪些段按 expanded 的方式计算（见 expand_pays）；其余 token 组成 absorbed_segments_。
   void plan_flash(const Batch& batch);
   void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // latent 行 [c_kv | k_pe]（n 行，行距 ld）解压成 expanded 的缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]，
-  // kvb 是 kv_b_proj 输出的暂存
-  void expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows, Buffer<float>& kvb);
+  // latent 行 [c_kv | k_pe]（n 行，行距 ld）解压成 expanded 的缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
+  void expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows);
+  // latent 模式下按 expanded 方式算一段查询 [i0, i1)：逐头把潜向量键解压成该头的 K/V，再做普通注意力
+  void run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0, int64_t i1);
   // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省，
   // 且临时的解压缓冲不超过 kExpandMaxBytes（长上下文时不能为省计算而多占内存，那正是 latent 要省的）
   bool expand_pays(int64_t n_q, int64_t n_keys) const;
