@@ -146,7 +146,7 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
 bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
   // 每头的乘加数。吸收：每个 (查询, 键) 对 2L + rope（分数与加权和都在 L 维潜空间），外加每个查询的
   // W_UK / W_UV 吸收；解压：每个键先乘 kv_b（(nope + v) × L），之后每对只要 qk + v。
-  // 解压的大头是一次大矩阵乘，实测（Zen 3，pp512）比分块注意力内核快约一倍，所以乘加数不超过吸收的 2 倍就解压。
+  // 解压是逐头的大矩阵乘，实测（Zen 3，pp512）比分块注意力内核快约一倍，所以乘加数不超过吸收的 2 倍就解压。
   const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
   const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
   const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
