@@ -110,24 +110,8 @@ void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch&
   }
 }
 
-void MlaAttention::expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows) {
-  const int64_t H = n_heads_, qk = nope_ + rope_dim_, kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
-  kvb_.resize(size_t(n * kvb_w));
-  kernels::matmul(lat, ld, n, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
-  for (int64_t t = 0; t < n; ++t) {
-    const float* kvb = kvb_.data() + t * kvb_w;
-    const float* k_pe = lat + t * ld + kv_lora_rank_;
-    float* r = rows + t * row_w;
-    for (int64_t h = 0; h < H; ++h) {
-      std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
-      std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
-      std::memcpy(r + H * qk + h * v_dim_, kvb + h * (nope_ + v_dim_) + nope_, size_t(v_dim_) * 4);
-    }
-  }
-}
-
 void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t T = batch.size(), kvw = kv_lora_rank_ + rope_dim_;
+  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
   if (mode_ == MlaMode::kLatent) {
     for (int64_t t = 0; t < T; ++t)
       kernels::row_from_f32(cache.dtype(), kv_.data() + t * kvw,
@@ -135,12 +119,22 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
     return;
   }
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
-  const int64_t row_w = cache.row_values();
-  rows_.resize(size_t(T * row_w));
-  expand_rows(ctx, kv_.data(), kvw, T, rows_.data());
-  for (int64_t t = 0; t < T; ++t)
-    kernels::row_from_f32(cache.dtype(), rows_.data() + t * row_w,
-                          cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), row_w);
+  const int64_t kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
+  kvb_.resize(size_t(T * kvb_w));
+  kernels::matmul(kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
+  row_.resize(size_t(row_w));
+  for (int64_t t = 0; t < T; ++t) {
+    const float* kvb = kvb_.data() + t * kvb_w;
+    const float* k_pe = kv_.data() + t * kvw + kv_lora_rank_;
+    float* r = row_.data();
+    for (int64_t h = 0; h < H; ++h) {
+      std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
+      std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
+      std::memcpy(r + H * qk + h * v_dim_, kvb + h * (nope_ + v_dim_) + nope_, size_t(v_dim_) * 4);
+    }
+    kernels::row_from_f32(cache.dtype(), r, cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]),
+                          row_w);
+  }
 }
 
 bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {

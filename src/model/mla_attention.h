@@ -43,8 +43,6 @@ class MlaAttention {
   // 哪些段按 expanded 的方式计算（见 expand_pays）；其余 token 组成 absorbed_segments_。
   void plan_flash(const Batch& batch);
   void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // latent 行 [c_kv | k_pe]（n 行，行距 ld）解压成 expanded 的缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
-  void expand_rows(ForwardContext& ctx, const float* lat, int64_t ld, int64_t n, float* rows);
   // latent 模式下按 expanded 方式算一段查询 [i0, i1)：逐头把潜向量键解压成该头的 K/V，再做普通注意力
   void run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0, int64_t i1);
   // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省，
@@ -74,7 +72,7 @@ class MlaAttention {
   FlashAttention flash_;
 
   // 暂存
-  Buffer<float> q_a_, q_, kv_, kvb_, rows_, q_cat_, o_lat_, o_;
+  Buffer<float> q_a_, q_, kv_, kvb_, row_, q_cat_, o_lat_, o_;
   std::vector<int64_t> visible_;
   std::vector<uint8_t> use_flash_;
   struct FlashRun {
