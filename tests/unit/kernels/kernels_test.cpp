@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -104,6 +105,39 @@ TEST_P(IsaTest, MatmulMatchesReferenceForEveryDTypeAndShape) {
         // 输出行之外的填充不被改写
         for (int64_t t = 0; t < T; ++t) EXPECT_EQ(y[size_t(t * ldy + rows)], -7.0f);
       }
+    }
+  }
+}
+
+// 多个矩阵乘一批交给线程池：线程做完自己的段会去取别的段的块，输出必须与逐个单线程计算逐位相同
+// （每块只由一个线程整块计算）。各任务的行数、token 数不同，使各段的块数与代价都不均匀。
+TEST_P(IsaTest, MatmulBatchIsBitwiseIndependentOfThreadCount) {
+  struct Case {
+    int64_t rows, cols, tokens;
+  };
+  const std::vector<Case> cases = {{1000, 96, 1}, {97, 64, 3}, {300, 130, 1}, {5, 40, 2}, {193, 64, 41}, {700, 33, 1}};
+  std::vector<TestWeight> ws;
+  std::vector<std::vector<float>> xs, expected;
+  ThreadPool single(1);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    ws.push_back(make_weight(DType::kBF16, c.rows, c.cols, uint32_t(11 + i)));
+    xs.push_back(random_vec(size_t(c.tokens * c.cols), uint32_t(100 + i)));
+    expected.emplace_back(size_t(c.tokens * c.rows));
+    matmul(xs[i].data(), c.cols, c.tokens, ws[i].w, expected[i].data(), c.rows, single);
+  }
+  for (int threads : {2, 3, 5}) {
+    ThreadPool pool(threads);
+    for (int rep = 0; rep < 20; ++rep) {
+      std::vector<std::vector<float>> ys;
+      std::vector<MatmulJob> jobs;
+      for (size_t i = 0; i < cases.size(); ++i) ys.emplace_back(expected[i].size(), -1.0f);
+      for (size_t i = 0; i < cases.size(); ++i)
+        jobs.push_back({xs[i].data(), cases[i].cols, cases[i].tokens, &ws[i].w, ys[i].data(), cases[i].rows});
+      matmul_batch(jobs.data(), jobs.size(), pool);
+      for (size_t i = 0; i < cases.size(); ++i)
+        ASSERT_EQ(0, std::memcmp(ys[i].data(), expected[i].data(), ys[i].size() * sizeof(float)))
+            << "threads=" << threads << " job=" << i;
     }
   }
 }
