@@ -90,10 +90,10 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
   for (; r < r1; ++r) tile<S, D, 1, TT>(w, r, x, ldx, y, ldy);
 }
 
-// 软件预取的提前量（字节）与层级（只用于逐行一条流的 gemv1_rows）。硬件的流预取器不跨 4 KiB 页：
+// 软件预取的提前量（字节）与层级。硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB：
 // 每进入新的一页它都要重新识别流，内存级并行度掉下来。提前 1 KiB 用 prefetcht1 把后面的缓存行
-// 先拉进 L2，实测（2 核 Zen 3，逐行的 BF16 版本，1 GiB 的 GEMV 与 STREAM 式读交替 60 轮的中位数）
-// 从读带宽的 0.77 提到 0.89；512 B 太近、2 KiB 以上又开始变差，prefetchnta 比 t1 差约 5%。
+// 先拉进 L2，实测（2 核 Zen 3，1 GiB 的 GEMV 与 STREAM 式读交替 60 轮的中位数）从读带宽的 0.77 提到 0.89；
+// 512 B 太近、2 KiB 以上又开始变差，prefetchnta 比 t1 差约 5%。
 inline constexpr int64_t kPrefetchBytes = 1024;
 
 template <int64_t kBytes>
@@ -101,9 +101,9 @@ inline void prefetch_lines(const uint8_t* p) {
   for (int64_t o = 0; o < kBytes; o += 64) __builtin_prefetch(p + kPrefetchBytes + o, 0, 2);
 }
 
-// 单 token 的 FP8 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流），
+// 单 token 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流），
 // 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 kPrefetchBytes 之后的同样多字节。
-// 在每个 128 列块内累加后乘块缩放（8 行同时做时累加器与块累计值要 16 个向量，AVX2 放不下）。
+// FP8 在每个 128 列块内累加后乘块缩放。
 template <class S, DType D>
 inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const float* x, float* y) {
   constexpr int64_t W = S::kWidth, E = kElemBytes<D>;
@@ -147,19 +147,12 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const float* x, 
 // 实测（Zen 3，1408 × 2048 BF16，单线程）8～48 个 token 都只有 34–48 GFLOP/s，3 × 4 为 47–51，2 × 4（原来的）36。
 inline constexpr int kDotTokens = 4, kDotRows = 3;
 
-// 单 token 的 BF16 / F16 / F32：8 行同时做点积（每行一个累加器，一个激活向量供 8 行使用）。
-// 与逐行 + 软件预取相比，同时读 8 条行流让硬件预取器始终有多条流在跑，而且每 64 字节权重的
-// 指令更少；实测（2 核 Zen 3，按 v2-lite 8 层解码的矩阵序列流过 1.75 GB，与逐行版本逐轮交替 60 轮，
-// 速度比的中位数）快 2–5%，在缓存里的吞吐 34 GB/s 对 27 GB/s。8 行时再加软件预取反而变慢。
-inline constexpr int kGemvRows = 8;
-
-// tt 个 token（1…TT）：编译期展开成对应的寄存器分块；1 个 token 见上（FP8 走 gemv1_rows）。
+// tt 个 token（1…TT）：编译期展开成对应的寄存器分块；1 个 token 走逐行顺序流的 gemv1_rows。
 template <class S, DType D, int TT>
 inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
                              int64_t ldy) {
   if constexpr (TT == 1) {
-    if constexpr (D == DType::kF8E4M3) gemv1_rows<S, D>(w, r0, r1, x, y);
-    else rows_loop<S, D, kGemvRows, 1>(w, r0, r1, x, ldx, y, ldy);
+    gemv1_rows<S, D>(w, r0, r1, x, y);
   } else {
     if (tt == TT) return rows_loop<S, D, kDotRows, TT>(w, r0, r1, x, ldx, y, ldy);
     rows_loop_tokens<S, D, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy);
