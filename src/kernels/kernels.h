@@ -30,7 +30,7 @@ void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
 bool bf16_dot_supported();
 
-// y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行在线程间静态划分。
+// y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行的固定分块在线程间分配（见 matmul_batch），结果与线程数无关。
 void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
             ThreadPool& pool);
 // 同上，但只计算行 [row_begin, row_end)，在调用线程上执行。
