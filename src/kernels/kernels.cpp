@@ -165,8 +165,8 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   pool.run([&](int t) {
     if (t >= parts) return;
     for (int k = 0; k < parts; ++k) {  // 先自己的段，再依次取后面各段剩下的块
-      Part& own = part[(t + k) % parts];
-      for (size_t c; (c = own.next.fetch_add(1, std::memory_order_relaxed)) < own.end;) run_chunk(chunks[c]);
+      Part& seg = part[(t + k) % parts];
+      for (size_t c; (c = seg.next.fetch_add(1, std::memory_order_relaxed)) < seg.end;) run_chunk(chunks[c]);
     }
   });
 }
