@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <memory>
 #include <vector>
 
 #include "core/error.h"
@@ -124,8 +123,7 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   };
   // 调用线程的复用缓冲（只增不减，稳态不分配）；注意工作线程通过引用访问它，而不是各自的 thread_local。
   thread_local std::vector<Chunk> chunk_storage;
-  thread_local std::unique_ptr<Part[]> part_storage;
-  thread_local int part_capacity = 0;
+  thread_local std::vector<Part> part_storage;  // 原子量不可移动：扩容时整体换成新的 vector
   thread_local std::vector<size_t> bound_storage;
   std::vector<Chunk>& chunks = chunk_storage;
   chunks.clear();
@@ -148,16 +146,13 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
     for (const Chunk& ch : chunks) run_chunk(ch);
     return;
   }
-  if (part_capacity < parts) {
-    part_storage = std::make_unique<Part[]>(size_t(parts));
-    part_capacity = parts;
-  }
+  if (part_storage.size() < size_t(parts)) part_storage = std::vector<Part>(size_t(parts));
   std::vector<size_t>& bounds = bound_storage;
   bounds.assign(size_t(parts) + 1, chunks.size());
   bounds[0] = 0;
   for (size_t c = 0, p = 1; c < chunks.size() && p < size_t(parts); ++c)
     while (p < size_t(parts) && chunks[c].start >= total * double(p) / parts) bounds[p++] = c;
-  Part* part = part_storage.get();
+  Part* part = part_storage.data();
   for (int p = 0; p < parts; ++p) {
     part[p].next.store(bounds[size_t(p)], std::memory_order_relaxed);
     part[p].end = bounds[size_t(p) + 1];
