@@ -9,7 +9,8 @@ namespace dsinfer {
 
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-}
+float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; }
+}  // namespace
 
 void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
   const int64_t nq = q1 - q0, bt = a.kv.block_tokens;
@@ -55,6 +56,15 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
   }
 }
 
+void merge_attention(float* o, float* lse, const float* o_part, float lse_part, int64_t dv) {
+  if (lse_part == kNegInf) return;
+  const float m = std::max(*lse, lse_part);
+  const float w_old = *lse == kNegInf ? 0.0f : std::exp(*lse - m), w_part = std::exp(lse_part - m);
+  const float inv = 1.0f / (w_old + w_part);
+  for (int64_t c = 0; c < dv; ++c) o[c] = (o[c] * w_old + o_part[c] * w_part) * inv;
+  *lse = m + std::log(w_old + w_part);
+}
+
 void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
   const int n_threads = pool.size();
   if (int64_t(parts_.size()) < n_threads) parts_.resize(size_t(n_threads));
@@ -71,6 +81,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
         const float* o = p.o.data() + (i - b) * a.dv;
         float* dst = a.out + i * a.ldo;
         for (int64_t c = 0; c < a.dv; ++c) dst[c] = o[c] * inv;
+        if (a.lse) a.lse[i * a.ld_lse] = log_sum_exp(p.m[size_t(i - b)], p.l[size_t(i - b)]);
       }
     });
     return;
@@ -98,6 +109,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
     }
     const float inv = l > 0 ? 1.0f / l : 0.0f;
     for (int64_t c = 0; c < a.dv; ++c) dst[c] *= inv;
+    if (a.lse) a.lse[i * a.ld_lse] = log_sum_exp(m, l);
   }
 }
 

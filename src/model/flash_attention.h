@@ -26,7 +26,14 @@ struct FlashAttentionArgs {
   float scale = 1.0f;
   float* out = nullptr;  // [n_q, dv]，行距 ldo（归一化后的结果）
   int64_t ldo = 0;
+  // 可选：每个查询行的 log-sum-exp（m + ln l，m 为缩放后分数的最大值；没有可见键时为 −∞），行距 ld_lse。
+  // 调用方据此把分几段键算出的结果合并成一次注意力（见 merge_attention）。
+  float* lse = nullptr;
+  int64_t ld_lse = 1;
 };
+
+// 把另一段键上的注意力结果 (o_part, lse_part) 并入 (o, lse)：两者都是归一化后的输出，按 log-sum-exp 加权。
+void merge_attention(float* o, float* lse, const float* o_part, float lse_part, int64_t dv);
 
 class FlashAttention {
  public:

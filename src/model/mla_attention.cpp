@@ -38,6 +38,9 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
   kv_b_proj_ = ckpt.weight(prefix + ".kv_b_proj.weight", H * (nope_ + v_dim_), kv_lora_rank_);
   o_proj_ = ckpt.weight(prefix + ".o_proj.weight", hidden_, H * v_dim_);
   if (mode_ != MlaMode::kLatent) return;
+  // 每个键在解压缓冲里占 [c_kv | k_pe] 与一个头的 [k_nope | k_pe | v]
+  const int64_t bytes_per_key = (kv_lora_rank_ + 2 * rope_dim_ + nope_ + v_dim_) * int64_t(sizeof(float));
+  expand_window_keys_ = std::max<int64_t>(1, kExpandMaxBytes / bytes_per_key);
 
   // kv_b_proj 的行按头排列，每头 [k_nope (nope) | v (v_dim)]，列为 kv_lora_rank。
   // W_UK_T[h][c][d] = Wkvb[h·(nope+v) + d][c]（转置），W_UV[h][d][c] = Wkvb[h·(nope+v) + nope + d][c]。
@@ -144,10 +147,14 @@ bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
   const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
   const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
   const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
-  const int64_t bytes_per_key = (kv_lora_rank_ + 2 * rope_dim_ + nope_ + v_dim_) * int64_t(sizeof(float));
   // matmul_nn 只支持 F32 / BF16 的 W_UK（FP8 源已反量化成 F32；F16 源不解压）
   const bool nn_ok = !w_uk_t_.empty() && w_uk_t_[0].dtype != DType::kF16;
-  return nn_ok && expanded < 2.0 * absorbed && n_keys * bytes_per_key <= kExpandMaxBytes;
+  return nn_ok && expanded < 2.0 * absorbed;
+}
+
+void MlaAttention::set_expand_window_keys(int64_t keys) {
+  DSINFER_CHECK(keys > 0, "解压窗口的键数必须为正");
+  expand_window_keys_ = keys;
 }
 
 void MlaAttention::plan_flash(const Batch& batch) {
@@ -264,37 +271,61 @@ void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& c
 void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0,
                                       int64_t i1) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, kvw = L + rope_dim_, rw = qk + v_dim_;
-  const int64_t n_keys = a.n_keys;
-  // 缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存；一次只解压一个头，
-  // 每个键只占 kvw + qk + v 个 float，与头数无关。
+  const int64_t n_q = i1 - i0, n_keys = a.n_keys, window = std::min(n_keys, expand_window_keys_);
+  const kernels::KvRows cache_rows = a.kv;
+  // 缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存；一次只解压一个窗口、一个头，
+  // 大小只与窗口有关，与上下文长度、头数无关。
   // 注意：工作线程里直接写 thread_local 变量名会得到它自己的（空的）实例，所以经引用访问调用线程的缓冲
-  thread_local Buffer<float> lat_storage, rows_storage;
+  thread_local Buffer<float> lat_storage, rows_storage, part_storage, lse_storage;
   thread_local const uint8_t* rows_block = nullptr;
   Buffer<float>& lat = lat_storage;
   Buffer<float>& rows = rows_storage;
-  lat.resize(size_t(n_keys * kvw));
-  rows.resize(size_t(n_keys * rw));
-  for (int64_t t = 0; t < n_keys; ++t) kernels::row_to_f32(a.kv.dtype, a.kv.row(t), lat.data() + t * kvw, kvw);
+  lat.resize(size_t(window * kvw));
+  rows.resize(size_t(window * rw));
   rows_block = reinterpret_cast<const uint8_t*>(rows.data());
-  a.kv = kernels::KvRows{&rows_block, n_keys, rw * 4, 0, DType::kF32};
+  a.kv = kernels::KvRows{&rows_block, window, rw * 4, 0, DType::kF32};
   a.row_values = rw;
   a.k_offset = 0, a.dk = qk, a.v_offset = qk, a.dv = v_dim_;
-  a.ldq = H * qk, a.n_q = i1 - i0, a.ldo = H * v_dim_;
-  for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
+  a.ldq = H * qk, a.n_q = n_q;
   a.visible = visible_.data();
-  for (int64_t h = 0; h < H; ++h) {
-    // 该头每个键的行 [k_nope = c·W_UK_h | k_pe | v = c·W_UV_hᵀ]，按键在线程间切分
-    ctx.pool.parallel_for(n_keys, [&](int64_t k0, int64_t k1, int) {
-      kernels::matmul_nn_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw, 0,
-                              nope_, false);
-      kernels::matmul_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
-                           v_dim_);
-      for (int64_t t = k0; t < k1; ++t)
-        std::memcpy(rows.data() + t * rw + nope_, lat.data() + t * kvw + L, size_t(rope_dim_) * 4);
-    });
-    a.q = q_.data() + i0 * H * qk + h * qk;
-    a.out = o_.data() + i0 * H * v_dim_ + h * v_dim_;
-    flash_.run(a, ctx.pool);
+  const bool windowed = window < n_keys;
+  Buffer<float>& part = part_storage;  // 第二个窗口起：本窗口的结果，再并入 o_
+  Buffer<float>& lse = lse_storage;    // [n_q, H]：已合并各窗口的 log-sum-exp
+  if (windowed) {
+    part.resize(size_t(n_q * (v_dim_ + 1)));
+    lse.resize(size_t(n_q * H));
+  }
+  for (int64_t w0 = 0; w0 < n_keys; w0 += window) {
+    const int64_t nk = std::min(window, n_keys - w0);
+    for (int64_t t = 0; t < nk; ++t)
+      kernels::row_to_f32(cache_rows.dtype, cache_rows.row(w0 + t), lat.data() + t * kvw, kvw);
+    for (int64_t i = i0; i < i1; ++i)
+      visible_[size_t(i - i0)] = std::clamp<int64_t>(batch.positions[size_t(i)] + 1 - w0, 0, nk);
+    a.n_keys = nk;
+    for (int64_t h = 0; h < H; ++h) {
+      // 该头每个键的行 [k_nope = c·W_UK_h | k_pe | v = c·W_UV_hᵀ]，按键在线程间切分
+      ctx.pool.parallel_for(nk, [&](int64_t k0, int64_t k1, int) {
+        kernels::matmul_nn_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw,
+                                0, nope_, false);
+        kernels::matmul_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
+                             v_dim_);
+        for (int64_t t = k0; t < k1; ++t)
+          std::memcpy(rows.data() + t * rw + nope_, lat.data() + t * kvw + L, size_t(rope_dim_) * 4);
+      });
+      a.q = q_.data() + i0 * H * qk + h * qk;
+      float* o = o_.data() + i0 * H * v_dim_ + h * v_dim_;
+      if (w0 == 0) {  // 第一个窗口直接写结果
+        a.out = o, a.ldo = H * v_dim_;
+        a.lse = windowed ? lse.data() + h : nullptr, a.ld_lse = H;
+        flash_.run(a, ctx.pool);
+        continue;
+      }
+      float* part_lse = part.data() + n_q * v_dim_;
+      a.out = part.data(), a.ldo = v_dim_, a.lse = part_lse, a.ld_lse = 1;
+      flash_.run(a, ctx.pool);
+      for (int64_t i = 0; i < n_q; ++i)
+        merge_attention(o + i * H * v_dim_, lse.data() + i * H + h, part.data() + i * v_dim_, part_lse[i], v_dim_);
+    }
   }
 }
 

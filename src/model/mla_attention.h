@@ -35,6 +35,10 @@ class MlaAttention {
 
   size_t weight_bytes() const;  // 解码时实际读取的权重字节
 
+  // latent 模式下把潜向量键解压成每头 K/V 时一个窗口的键数（默认使解压缓冲不超过 kExpandMaxBytes）。
+  // 上下文更长时逐窗口解压、按 log-sum-exp 合并；调小它只改变分段，不改变数学结果（测试用它覆盖多窗口）。
+  void set_expand_window_keys(int64_t keys);
+
  private:
   void project_qkv(ForwardContext& ctx, const float* x, const Batch& batch);
   void write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
@@ -43,12 +47,13 @@ class MlaAttention {
   // 哪些段按 expanded 的方式计算（见 expand_pays）；其余 token 组成 absorbed_segments_。
   void plan_flash(const Batch& batch);
   void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // latent 模式下按 expanded 方式算一段查询 [i0, i1)：逐头把潜向量键解压成该头的 K/V，再做普通注意力
+  // latent 模式下按 expanded 方式算一段查询 [i0, i1)：逐窗口、逐头把潜向量键解压成该头的 K/V，再做普通注意力
   void run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0, int64_t i1);
-  // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省，
-  // 且临时的解压缓冲不超过 kExpandMaxBytes（长上下文时不能为省计算而多占内存，那正是 latent 要省的）
+  // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省
   bool expand_pays(int64_t n_q, int64_t n_keys) const;
+  // 解压缓冲的上限：长上下文时不能为省计算而多占内存（那正是 latent 要省的），所以按窗口解压
   static constexpr int64_t kExpandMaxBytes = int64_t(64) << 20;
+  int64_t expand_window_keys_ = 0;
   // 以下三个只处理头 [h0, h1)，单线程，供按头并行的区域调用；前后两个只处理 absorbed_segments_ 的 token
   void absorb_queries(int64_t h0, int64_t h1);  // q_cat = [W_UK_T·q_nope | q_pe]
   void attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,

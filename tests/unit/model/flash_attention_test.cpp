@@ -1,9 +1,10 @@
 // 分块注意力与逐 token 注意力内核在随机缓存上的一致性：MQA（共享行）与每头独立列、
-// F32 与 BF16 缓存、按查询切分与按键块切分两种并行方式、因果可见长度各不相同。
+// F32 与 BF16 缓存、按查询切分与按键块切分两种并行方式、因果可见长度各不相同；可选的 log-sum-exp 输出按定义核对。
 #include "model/flash_attention.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "model/kv_cache.h"
@@ -49,6 +50,8 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
     a.scale = 0.2f;
     std::vector<float> out(static_cast<size_t>(n_q * dv));
     a.out = out.data(), a.ldo = dv;
+    std::vector<float> lse(static_cast<size_t>(n_q));
+    a.lse = lse.data(), a.ld_lse = 1;
     flash.run(a, pool);
     std::vector<float> ref(static_cast<size_t>(dv)), scratch(static_cast<size_t>(n_keys));
     for (int64_t i = 0; i < n_q; ++i) {
@@ -60,6 +63,16 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
       kernels::attention(r, scratch.data());
       for (int64_t c = 0; c < dv; ++c)
         ASSERT_NEAR(out[size_t(i * dv + c)], ref[size_t(c)], 1e-4) << "q=" << i << " c=" << c << " head " << h;
+      // log-sum-exp 直接按定义算：ln Σ_t exp(scale · q·k_t)
+      double sum = 0;
+      std::vector<float> k(static_cast<size_t>(row_values));
+      for (int64_t t = 0; t < visible[size_t(i)]; ++t) {
+        kernels::row_to_f32(dt, a.kv.row(t), k.data(), row_values);
+        double dot = 0;
+        for (int64_t c = 0; c < dk; ++c) dot += double(q[size_t(i * dk + c)]) * k[size_t(a.k_offset + c)];
+        sum += std::exp(0.2 * dot);
+      }
+      ASSERT_NEAR(lse[size_t(i)], std::log(sum), 1e-4) << "q=" << i << " head " << h;
     }
   }
 }
