@@ -188,6 +188,9 @@ float scale_max(float* x, int64_t n, float scale) { return g_table->scale_max(x,
 float exp_sum(float* x, int64_t n, float shift) { return g_table->exp_sum(x, n, shift); }
 void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) { g_table->row_to_f32(dtype, src, dst, n); }
 void attention(const AttentionArgs& args, float* scratch) { g_table->attention(args, scratch); }
+void shared_kv_attention(const SharedKvAttentionArgs& args, float* scratch) {
+  g_table->shared_kv_attention(args, scratch);
+}
 float stream_read(const float* x, int64_t n) { return g_table->stream_read(x, n); }
 void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                     int64_t col_begin, int64_t col_end, bool accumulate) {

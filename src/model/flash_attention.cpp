@@ -10,6 +10,8 @@ namespace dsinfer {
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; }
+// 查询行不多于这些时用共享键值的融合内核（kernels::shared_kv_attention），更多时用矩阵乘
+constexpr int64_t kFusedMaxRows = 4 * kernels::kSharedKvRows;
 }  // namespace
 
 void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
@@ -17,6 +19,17 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
   p.o.resize(size_t(nq * a.dv));
   p.m.resize(size_t(nq));
   p.l.resize(size_t(nq));
+  if (nq <= kFusedMaxRows) {
+    kernels::SharedKvAttentionArgs f;
+    f.q = a.q + q0 * a.ldq, f.ldq = a.ldq, f.n_q = nq, f.visible = a.visible + q0;
+    f.kv = a.kv, f.k0 = k0, f.k1 = k1;
+    f.k_offset = a.k_offset, f.dk = a.dk, f.v_offset = a.v_offset, f.dv = a.dv;
+    f.scale = a.scale;
+    f.o = p.o.data(), f.ldo = a.dv, f.m = p.m.data(), f.l = p.l.data();
+    p.s.resize(size_t(kernels::shared_kv_attention_scratch(a.dk, a.dv)));
+    kernels::shared_kv_attention(f, p.s.data());
+    return;
+  }
   p.s.resize(size_t(nq * bt));
   p.alpha.resize(size_t(nq));
   std::fill(p.o.data(), p.o.data() + nq * a.dv, 0.0f);
@@ -70,8 +83,9 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
   if (int64_t(parts_.size()) < n_threads) parts_.resize(size_t(n_threads));
   const int64_t bt = a.kv.block_tokens;
   const int64_t n_blocks = (a.n_keys + bt - 1) / bt;
-  // 查询行足够多：按查询切分；否则按键块切分（各线程算一段键，再合并）
-  const bool split_queries = a.n_q >= 4 * n_threads || n_blocks < n_threads;
+  // 查询行多（预填充）：按查询切分；查询行少（解码的各头、MTP 验证）时按键块切分——每个线程用融合内核
+  // 对全部查询行算自己那段键，每个键只被读一次，再按 log-sum-exp 合并
+  const bool split_queries = (a.n_q > kFusedMaxRows && a.n_q >= 4 * n_threads) || n_blocks < n_threads;
   if (split_queries) {
     pool.parallel_for(a.n_q, [&](int64_t b, int64_t e, int t) {
       Partial& p = parts_[size_t(t)];

@@ -17,6 +17,7 @@ struct KernelTable {
   float (*exp_sum)(float* x, int64_t n, float shift);
   void (*row_to_f32)(DType dtype, const void* src, float* dst, int64_t n);
   void (*attention)(const AttentionArgs& args, float* scratch);
+  void (*shared_kv_attention)(const SharedKvAttentionArgs& args, float* scratch);
   float (*stream_read)(const float* x, int64_t n);
   void (*matmul_nn_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                          int64_t col_begin, int64_t col_end, bool accumulate);

@@ -555,11 +555,18 @@ float stream_read(const float* x, int64_t n) {
   return s;
 }
 
+}  // namespace dsinfer::kernels::impl
+
+// 共享键值的融合注意力内核用到上面的 row_to_f32_t，放在独立文件里、在此处包含
+#include "kernels/cpu/shared_kv_attention.h"
+
+namespace dsinfer::kernels::impl {
+
 template <class S>
 const KernelTable& make_table() {
   static const KernelTable table{matmul_rows<S>, rms_norm<S>,   silu_mul<S>,    axpy<S>,
                                  softmax<S>,     scale_max<S>,  exp_sum<S>,     row_to_f32<S>,
-                                 attention<S>,   stream_read<S>, matmul_nn_rows<S>};
+                                 attention<S>,   shared_kv_attention<S>, stream_read<S>, matmul_nn_rows<S>};
   return table;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -297,6 +298,67 @@ TEST_P(IsaTest, AttentionMatchesNaive) {
       }
     }
   }
+}
+
+// 共享键值的融合注意力：与双精度的朴素实现比较未归一化的 o、m、l。覆盖查询行不足一组 / 多于一组（1、16、21 行）、
+// 每行可见键数不同（含在键区间内一个都看不到的行）、键区间从缓存块中间开始、键块跨缓存块、
+// 值在键的范围内（latent）与两段分开（MHA 的某一头），F32 与 BF16 缓存，维数不是向量宽度的倍数。
+TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
+  const int64_t block = 48, n_ctx = 150;
+  for (DType cache_dtype : {DType::kF32, DType::kBF16})
+    for (bool v_in_k : {true, false})
+      for (int64_t n_q : {1, 16, 21}) {
+        const int64_t dk = v_in_k ? 37 : 20, dv = v_in_k ? 33 : 18;
+        const int64_t row_vals = v_in_k ? dk : 5 + dk + 3 + dv, k_off = v_in_k ? 0 : 5, v_off = v_in_k ? 2 : 5 + dk + 3;
+        const int64_t n_blocks = (n_ctx + block - 1) / block;
+        auto vals = random_vec(size_t(n_blocks * block * row_vals), 11);
+        std::vector<uint8_t> storage(vals.size() * dtype_size(cache_dtype));
+        row_from_f32(cache_dtype, vals.data(), storage.data(), int64_t(vals.size()));
+        std::vector<float> exact(vals.size());
+        row_to_f32(cache_dtype, storage.data(), exact.data(), int64_t(vals.size()));
+        std::vector<const uint8_t*> blocks;
+        for (int64_t b = 0; b < n_blocks; ++b)
+          blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(cache_dtype));
+        auto q = random_vec(size_t(n_q * dk), 12);
+        std::vector<int64_t> visible(static_cast<size_t>(n_q));
+        for (int64_t i = 0; i < n_q; ++i) visible[size_t(i)] = i == 0 && n_q > 1 ? 20 : 30 + (i * 53) % 121;
+        const int64_t k0 = 25, k1 = 140;  // 第 0 行（n_q > 1 时）在 [k0, k1) 里一个键都看不到
+        SharedKvAttentionArgs a;
+        a.q = q.data(), a.ldq = dk, a.n_q = n_q, a.visible = visible.data();
+        a.kv = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(cache_dtype)), 0, cache_dtype};
+        a.k0 = k0, a.k1 = k1;
+        a.k_offset = k_off, a.dk = dk, a.v_offset = v_off, a.dv = dv;
+        a.scale = 0.3f;
+        std::vector<float> o(static_cast<size_t>(n_q * dv)), m(static_cast<size_t>(n_q)), l(static_cast<size_t>(n_q));
+        std::vector<float> scratch(static_cast<size_t>(shared_kv_attention_scratch(dk, dv)));
+        a.o = o.data(), a.ldo = dv, a.m = m.data(), a.l = l.data();
+        shared_kv_attention(a, scratch.data());
+        for (int64_t i = 0; i < n_q; ++i) {
+          const int64_t end = std::min(visible[size_t(i)], k1);
+          if (end <= k0) {
+            EXPECT_EQ(m[size_t(i)], -std::numeric_limits<float>::infinity()) << i;
+            EXPECT_EQ(l[size_t(i)], 0.0f) << i;
+            continue;
+          }
+          std::vector<double> sc;
+          double mx = -1e300;
+          for (int64_t t = k0; t < end; ++t) {
+            double d = 0;
+            for (int64_t c = 0; c < dk; ++c) d += double(q[size_t(i * dk + c)]) * exact[size_t(t * row_vals + k_off + c)];
+            sc.push_back(d * 0.3);
+            mx = std::max(mx, sc.back());
+          }
+          double sum = 0;
+          for (auto& v : sc) sum += (v = std::exp(v - mx));
+          ASSERT_NEAR(m[size_t(i)], mx, 1e-5) << "行 " << i;
+          ASSERT_NEAR(l[size_t(i)], sum, 1e-4 * sum) << "行 " << i;
+          for (int64_t c = 0; c < dv; ++c) {
+            double ov = 0;
+            for (int64_t t = k0; t < end; ++t) ov += sc[size_t(t - k0)] * exact[size_t(t * row_vals + v_off + c)];
+            ASSERT_NEAR(o[size_t(i * dv + c)], ov, 1e-4 * (1 + std::abs(ov))) << "行 " << i << " 列 " << c;
+          }
+        }
+      }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
