@@ -109,7 +109,7 @@ struct AttentionArgs {
 void attention(const AttentionArgs& args, float* scratch);
 
 // 一组查询行共享同一组键 / 值（MLA latent 解码的各头、MTP 验证的几个 token、MQA）时，键 [k0, k1) 上的注意力，单线程。
-// 查询行按 16 个一组并排放在向量寄存器里：每块键（≤ 64 个，不跨缓存块）先转成 f32 一次（F32 缓存直接读），
+// 查询行按 16 个一组并排放在向量寄存器里：每块键（≤ 64 个，不跨缓存块）先转成 f32 一次（F32 缓存直接读）、依次供各组使用，
 // 分数是“键 × 16 行”的外积，在线 softmax 沿查询行向量化，加权求和也在这一块上完成——键只读一遍，
 // 不像逐行 GEMV 那样让每个头各读一遍。结果未归一化，供按 log-sum-exp 合并：
 //   o[i] = Σ_t e^(s_it − m_i)·v_t，m[i] = max_t s_it（无可见键时为 −∞），l[i] = Σ_t e^(s_it − m_i)，
@@ -129,9 +129,10 @@ struct SharedKvAttentionArgs {
   float* l = nullptr;  // [n_q]
 };
 inline constexpr int64_t kSharedKvRows = 16, kSharedKvKeys = 64;  // 一组查询行、一块键
-// 所需暂存（float 个数）：转置的查询、一块键与值的 f32、分数、一组查询行的输出
-inline int64_t shared_kv_attention_scratch(int64_t dk, int64_t dv) {
-  return dk * kSharedKvRows + kSharedKvKeys * (dk + dv) + kSharedKvKeys * kSharedKvRows + kSharedKvRows * dv;
+// 所需暂存（float 个数）：每组 16 行的转置查询、行最大值、行和、输出，加一块键与值的 f32 和分数
+inline int64_t shared_kv_attention_scratch(int64_t n_q, int64_t dk, int64_t dv) {
+  const int64_t rows = (n_q + kSharedKvRows - 1) / kSharedKvRows * kSharedKvRows;
+  return rows * (dk + 2 + dv) + kSharedKvKeys * (dk + dv + kSharedKvRows);
 }
 void shared_kv_attention(const SharedKvAttentionArgs& args, float* scratch);
 

@@ -11,7 +11,7 @@ namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; }
 // 查询行不多于这些时用共享键值的融合内核（kernels::shared_kv_attention），更多时用矩阵乘
-constexpr int64_t kFusedMaxRows = 4 * kernels::kSharedKvRows;
+constexpr int64_t kFusedMaxRows = 8 * kernels::kSharedKvRows;
 }  // namespace
 
 void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
@@ -26,7 +26,7 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
     f.k_offset = a.k_offset, f.dk = a.dk, f.v_offset = a.v_offset, f.dv = a.dv;
     f.scale = a.scale;
     f.o = p.o.data(), f.ldo = a.dv, f.m = p.m.data(), f.l = p.l.data();
-    p.s.resize(size_t(kernels::shared_kv_attention_scratch(a.dk, a.dv)));
+    p.s.resize(size_t(kernels::shared_kv_attention_scratch(nq, a.dk, a.dv)));
     kernels::shared_kv_attention(f, p.s.data());
     return;
   }

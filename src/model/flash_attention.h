@@ -2,7 +2,7 @@
 // 以缓存块（kv_block_size 个 token，块内同一层的行连续）为单位：S = Q·K_blkᵀ 与 O += P·V_blk
 // 都直接读缓存行（行距视图，F32 或 BF16），在线 softmax 逐块合并，暂存只与块大小有关，
 // 与上下文长度无关。用于预填充（查询多）与长上下文的 latent 解码（16 个头共享同一缓存行）。
-// 查询行少（≤ 64：解码时一个 token 的各头、MTP 验证的几个 token）时改用融合内核 kernels::shared_kv_attention
+// 查询行少（≤ 128：解码时一个 token 的各头、MTP 验证的几个 token）时改用融合内核 kernels::shared_kv_attention
 // （每块键只转换一次，分数与加权和都是寄存器外积）。
 // 并行：查询多时按查询行切分；查询少时按键块切分，各线程的部分结果再按 log-sum-exp 合并。
 #pragma once

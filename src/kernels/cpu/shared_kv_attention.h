@@ -76,94 +76,110 @@ void shared_kv_attention(const SharedKvAttentionArgs& a, float* scratch) {
   constexpr int64_t G = kSharedRows;
   constexpr int W = S::kWidth, NV = kSharedRows / W;
   using V = typename S::V;
-  const int64_t dk = a.dk, dv = a.dv, bt = a.kv.block_tokens;
+  const int64_t dk = a.dk, dv = a.dv, bt = a.kv.block_tokens, n_groups = (a.n_q + G - 1) / G;
   const bool f32 = a.kv.dtype == DType::kF32;
   DSINFER_CHECK(f32 || a.kv.dtype == DType::kBF16, "KV 缓存只支持 F32 / BF16");
   // 值在键的范围内（latent：v 是 c_kv，k 是 [c_kv | k_pe]）时只转换键的范围，否则两段各转
   const bool v_in_k = a.v_offset >= a.k_offset && a.v_offset + dv <= a.k_offset + dk;
-  // 暂存的布局与 shared_kv_attention_scratch 一致
-  float* qt = scratch;                // [dk][G]
-  float* kf = qt + dk * G;            // [kSharedKeys][dk]
-  float* vf = kf + kSharedKeys * dk;  // [kSharedKeys][dv]
-  float* s = vf + kSharedKeys * dv;   // [kSharedKeys][G]
-  float* ob = s + kSharedKeys * G;    // [G][dv]
-  for (int64_t g0 = 0; g0 < a.n_q; g0 += G) {
-    const int64_t rows = std::min(G, a.n_q - g0);
-    int64_t vis[G], kend = a.k0;
-    for (int64_t r = 0; r < rows; ++r) kend = std::max(kend, std::min(a.visible[g0 + r], a.k1));
-    for (int64_t r = 0; r < G; ++r) vis[r] = r < rows ? std::min(a.visible[g0 + r], a.k1) : kend;  // 补位行随便看
+  // 暂存的布局与 shared_kv_attention_scratch 一致：每组的转置查询、行最大值、行和、输出，再加一块键的暂存
+  float* qt = scratch;                       // [组][dk][G]
+  float* m = qt + n_groups * dk * G;         // [组][G]
+  float* l = m + n_groups * G;               // [组][G]
+  float* ob = l + n_groups * G;              // [组][G][dv]
+  float* kf = ob + n_groups * G * dv;        // [kSharedKeys][dk]
+  float* vf = kf + kSharedKeys * dk;         // [kSharedKeys][dv]
+  float* s = vf + kSharedKeys * dv;          // [kSharedKeys][G]
+  // 每行在 [k0, k1) 里可见的键的终点
+  auto row_end = [&](int64_t i) { return std::min(a.visible[i], a.k1); };
+  int64_t kend = a.k0;
+  for (int64_t i = 0; i < a.n_q; ++i) kend = std::max(kend, row_end(i));
+  for (int64_t g = 0; g < n_groups; ++g)
     for (int64_t d = 0; d < dk; ++d)
-      for (int64_t r = 0; r < G; ++r) qt[d * G + r] = r < rows ? a.q[(g0 + r) * a.ldq + d] * a.scale : 0.0f;
-    alignas(64) float m[G], l[G], alpha[G];
-    std::fill(m, m + G, kSharedMasked);
-    std::fill(l, l + G, 0.0f);
-    std::fill(ob, ob + G * dv, 0.0f);
-    for (int64_t kb0 = a.k0; kb0 < kend;) {
-      const int64_t nk = std::min({kSharedKeys, bt - kb0 % bt, kend - kb0});
-      const uint8_t* base = a.kv.row(kb0);
-      const int64_t stride = a.kv.token_stride / 4;  // F32 行距（元素）
-      const float *kp = kf, *vp = vf;
-      int64_t ldk = dk, ldv = dv;
-      if (f32) {
-        kp = reinterpret_cast<const float*>(base) + a.k_offset, ldk = stride;
-        vp = reinterpret_cast<const float*>(base) + a.v_offset, ldv = stride;
-      } else {
-        for (int64_t t = 0; t < nk; ++t) {
-          const uint8_t* row = base + t * a.kv.token_stride;
-          row_to_f32_t<S, DType::kBF16>(row + a.k_offset * 2, kf + t * dk, dk);
-          if (!v_in_k) row_to_f32_t<S, DType::kBF16>(row + a.v_offset * 2, vf + t * dv, dv);
-        }
-        if (v_in_k) vp = kf + (a.v_offset - a.k_offset), ldv = dk;
+      for (int64_t r = 0; r < G; ++r) {
+        const int64_t i = g * G + r;
+        qt[(g * dk + d) * G + r] = i < a.n_q ? a.q[i * a.ldq + d] * a.scale : 0.0f;
       }
+  std::fill(m, m + n_groups * G, kSharedMasked);
+  std::fill(l, l + n_groups * G, 0.0f);
+  std::fill(ob, ob + n_groups * G * dv, 0.0f);
+  // 键块在外层：每块只转换一次，依次供各组查询行使用
+  for (int64_t kb0 = a.k0; kb0 < kend;) {
+    const int64_t nk = std::min({kSharedKeys, bt - kb0 % bt, kend - kb0});
+    const uint8_t* base = a.kv.row(kb0);
+    const float *kp = kf, *vp = vf;
+    int64_t ldk = dk, ldv = dv;
+    if (f32) {
+      const int64_t stride = a.kv.token_stride / 4;
+      kp = reinterpret_cast<const float*>(base) + a.k_offset, ldk = stride;
+      vp = reinterpret_cast<const float*>(base) + a.v_offset, ldv = stride;
+    } else {
+      for (int64_t t = 0; t < nk; ++t) {
+        const uint8_t* row = base + t * a.kv.token_stride;
+        row_to_f32_t<S, DType::kBF16>(row + a.k_offset * 2, kf + t * dk, dk);
+        if (!v_in_k) row_to_f32_t<S, DType::kBF16>(row + a.v_offset * 2, vf + t * dv, dv);
+      }
+      if (v_in_k) vp = kf + (a.v_offset - a.k_offset), ldv = dk;
+    }
+    for (int64_t g = 0; g < n_groups; ++g) {
+      // 本组各行的终点；补位行取本组的最大值（算了也不用）
+      int64_t vis[G], gend = a.k0;
+      const int64_t rows = std::min(G, a.n_q - g * G);
+      for (int64_t r = 0; r < rows; ++r) gend = std::max(gend, vis[r] = row_end(g * G + r));
+      std::fill(vis + rows, vis + G, gend);
+      const int64_t gk = std::min(nk, gend - kb0);  // 本组还看得到的键数
+      if (gk <= 0) continue;
+      const float* gq = qt + g * dk * G;
+      float *gm = m + g * G, *gl = l + g * G, *go = ob + g * G * dv;
       int64_t t = 0;
-      for (; t + 6 <= nk; t += 6) shared_scores<S, 6>(qt, kp + t * ldk, ldk, dk, s + t * G);
-      if (t < nk) shared_scores_tail<S, 5>(int(nk - t), qt, kp + t * ldk, ldk, dk, s + t * G);
-      // 本块里有查询行看不到的键（因果的最后一块、补位行之外）时才逐个屏蔽
+      for (; t + 6 <= gk; t += 6) shared_scores<S, 6>(gq, kp + t * ldk, ldk, dk, s + t * G);
+      if (t < gk) shared_scores_tail<S, 5>(int(gk - t), gq, kp + t * ldk, ldk, dk, s + t * G);
+      // 本块里有查询行看不到的键（因果的最后一块）时才逐个屏蔽
       bool masked = false;
-      for (int64_t r = 0; r < G; ++r) masked |= vis[r] < kb0 + nk;
+      for (int64_t r = 0; r < G; ++r) masked |= vis[r] < kb0 + gk;
       if (masked)
-        for (int64_t i = 0; i < nk; ++i)
+        for (int64_t i = 0; i < gk; ++i)
           for (int64_t r = 0; r < G; ++r)
             if (kb0 + i >= vis[r]) s[i * G + r] = kSharedMasked;
       // 在线 softmax，沿查询行向量化：m_new = max(m, max_t s)，p = e^(s − m_new)，l = l·α + Σ p
+      alignas(64) float alpha[G];
       for (int j = 0; j < NV; ++j) {
-        V mx = S::load(m + j * W);
-        for (int64_t i = 0; i < nk; ++i) mx = S::max(mx, S::load(s + i * G + j * W));
-        S::store(alpha + j * W, S::exp(S::sub(S::load(m + j * W), mx)));
-        S::store(m + j * W, mx);
-        for (int64_t i = 0; i < nk; ++i) S::store(s + i * G + j * W, S::exp(S::sub(S::load(s + i * G + j * W), mx)));
+        V mx = S::load(gm + j * W);
+        for (int64_t i = 0; i < gk; ++i) mx = S::max(mx, S::load(s + i * G + j * W));
+        S::store(alpha + j * W, S::exp(S::sub(S::load(gm + j * W), mx)));
+        S::store(gm + j * W, mx);
+        for (int64_t i = 0; i < gk; ++i) S::store(s + i * G + j * W, S::exp(S::sub(S::load(s + i * G + j * W), mx)));
       }
       if (masked)  // 向量 exp 对极小的指数不一定给出 0
-        for (int64_t i = 0; i < nk; ++i)
+        for (int64_t i = 0; i < gk; ++i)
           for (int64_t r = 0; r < G; ++r)
             if (kb0 + i >= vis[r]) s[i * G + r] = 0.0f;
       for (int j = 0; j < NV; ++j) {
-        V sum = S::mul(S::load(l + j * W), S::load(alpha + j * W));
-        for (int64_t i = 0; i < nk; ++i) sum = S::add(sum, S::load(s + i * G + j * W));
-        S::store(l + j * W, sum);
+        V sum = S::mul(S::load(gl + j * W), S::load(alpha + j * W));
+        for (int64_t i = 0; i < gk; ++i) sum = S::add(sum, S::load(s + i * G + j * W));
+        S::store(gl + j * W, sum);
       }
       for (int64_t r = 0; r < G; ++r)
         if (alpha[r] != 1.0f)
-          for (int64_t c = 0; c < dv; ++c) ob[r * dv + c] *= alpha[r];
+          for (int64_t c = 0; c < dv; ++c) go[r * dv + c] *= alpha[r];
       int64_t c = 0;
       for (; c + 2 * W <= dv; c += 2 * W) {
-        shared_values<S, 6>(s, nk, vp, ldv, c, ob, dv, 0);
-        shared_values<S, 6>(s, nk, vp, ldv, c, ob, dv, 6);
-        shared_values<S, 4>(s, nk, vp, ldv, c, ob, dv, 12);
+        shared_values<S, 6>(s, gk, vp, ldv, c, go, dv, 0);
+        shared_values<S, 6>(s, gk, vp, ldv, c, go, dv, 6);
+        shared_values<S, 4>(s, gk, vp, ldv, c, go, dv, 12);
       }
       for (; c < dv; ++c)
         for (int64_t r = 0; r < G; ++r) {
-          float acc = ob[r * dv + c];
-          for (int64_t i = 0; i < nk; ++i) acc += s[i * G + r] * vp[i * ldv + c];
-          ob[r * dv + c] = acc;
+          float acc = go[r * dv + c];
+          for (int64_t i = 0; i < gk; ++i) acc += s[i * G + r] * vp[i * ldv + c];
+          go[r * dv + c] = acc;
         }
-      kb0 += nk;
     }
-    for (int64_t r = 0; r < rows; ++r) {
-      std::memcpy(a.o + (g0 + r) * a.ldo, ob + r * dv, size_t(dv) * sizeof(float));
-      a.l[g0 + r] = l[r];
-      a.m[g0 + r] = l[r] > 0 ? m[r] : -std::numeric_limits<float>::infinity();
-    }
+    kb0 += nk;
+  }
+  for (int64_t i = 0; i < a.n_q; ++i) {
+    std::memcpy(a.o + i * a.ldo, ob + i * dv, size_t(dv) * sizeof(float));
+    a.l[i] = l[i];
+    a.m[i] = l[i] > 0 ? m[i] : -std::numeric_limits<float>::infinity();
   }
 }
 

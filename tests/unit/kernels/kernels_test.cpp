@@ -330,7 +330,7 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
         a.k_offset = k_off, a.dk = dk, a.v_offset = v_off, a.dv = dv;
         a.scale = 0.3f;
         std::vector<float> o(static_cast<size_t>(n_q * dv)), m(static_cast<size_t>(n_q)), l(static_cast<size_t>(n_q));
-        std::vector<float> scratch(static_cast<size_t>(shared_kv_attention_scratch(dk, dv)));
+        std::vector<float> scratch(static_cast<size_t>(shared_kv_attention_scratch(n_q, dk, dv)));
         a.o = o.data(), a.ldo = dv, a.m = m.data(), a.l = l.data();
         shared_kv_attention(a, scratch.data());
         for (int64_t i = 0; i < n_q; ++i) {

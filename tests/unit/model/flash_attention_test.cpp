@@ -80,9 +80,9 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
 TEST(FlashAttention, MatchesPerTokenKernel) {
   for (DType dt : {DType::kF32, DType::kBF16})
     for (bool mqa : {true, false}) {
-      check(dt, mqa, 150, 300, 2);  // 查询行多：按查询切分，每个线程 75 行用矩阵乘
-      check(dt, mqa, 100, 300, 2);  // 按查询切分，每个线程 50 行用融合内核
-      check(dt, mqa, 40, 300, 2);   // 查询行少：按键块切分 + 合并，融合内核
+      check(dt, mqa, 300, 300, 2);  // 查询行多：按查询切分，每个线程 150 行用矩阵乘
+      check(dt, mqa, 200, 300, 2);  // 按查询切分，每个线程 100 行用融合内核
+      check(dt, mqa, 100, 300, 2);  // 查询行少：按键块切分 + 合并，融合内核（7 组 16 行）
       check(dt, mqa, 3, 300, 2);    // 同上，不足一组 16 行
       check(dt, mqa, 5, 70, 1);     // 单线程
       check(dt, mqa, 1, 1, 2);      // 只有一个键
