@@ -132,36 +132,68 @@ void BM_MoeExpertBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_MoeExpertBatch)->Args({64, 48})->Args({64, 1})->Args({8, 1})->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// 解码时的 latent（MQA）注意力：16 头，每行 576 维，上下文 ctx
-void BM_AttentionLatentDecode(benchmark::State& state) {
-  const int64_t H = 16, dk = 576, dv = 512, ctx = state.range(0), block = 64;
-  Buffer<float> cache(static_cast<size_t>(ctx * dk));
-  for (size_t i = 0; i < cache.size(); ++i) cache[i] = float(i % 17) * 0.01f;
+// 解码时 latent（MQA）注意力的形状：16 头共享每 token 一行 [c_kv (512) | k_pe (64)]，按 64 个 token 一块
+struct LatentCache {
+  static constexpr int64_t kHeads = 16, kDk = 576, kDv = 512, kBlock = 64;
+  std::vector<uint8_t> bytes;
   std::vector<const uint8_t*> blocks;
-  for (int64_t b = 0; b < ctx; b += block) blocks.push_back(reinterpret_cast<const uint8_t*>(cache.data() + b * dk));
-  std::vector<float> q(static_cast<size_t>(H * dk), 0.01f), out(static_cast<size_t>(H * dv)),
-      scratch(static_cast<size_t>(H * ctx));
+  KvRows rows;
+  LatentCache(DType dt, int64_t ctx) {
+    std::vector<float> v(static_cast<size_t>(ctx * kDk));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = float(i % 17) * 0.01f;
+    bytes.resize(v.size() * dtype_size(dt));
+    row_from_f32(dt, v.data(), bytes.data(), int64_t(v.size()));
+    for (int64_t b = 0; b < ctx; b += kBlock) blocks.push_back(bytes.data() + size_t(b * kDk) * dtype_size(dt));
+    rows = KvRows{blocks.data(), kBlock, kDk * int64_t(dtype_size(dt)), 0, dt};
+  }
+  void counters(benchmark::State& state, int64_t ctx) const {
+    state.counters["cache_GBps"] = benchmark::Counter(double(bytes.size()) * double(state.iterations()) / 1e9,
+                                                      benchmark::Counter::kIsRate);
+    state.counters["GFLOPs"] = benchmark::Counter(
+        2.0 * double(kHeads * ctx * (kDk + kDv)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  }
+};
+
+// 逐 token 内核（上下文短于分块注意力阈值时用）：每个头各做一遍点积与 axpy，单线程
+void BM_AttentionLatentDecode(benchmark::State& state) {
+  const int64_t ctx = state.range(0);
+  const LatentCache c(DType::kF32, ctx);
+  std::vector<float> q(static_cast<size_t>(c.kHeads * c.kDk), 0.01f), out(static_cast<size_t>(c.kHeads * c.kDv)),
+      scratch(static_cast<size_t>(c.kHeads * ctx));
   AttentionArgs a;
-  a.q = q.data();
-  a.n_heads = H;
-  a.q_head_stride = dk;
-  a.kv = KvRows{blocks.data(), block, dk * 4, 0, DType::kF32};
-  a.n_ctx = ctx;
-  a.dk = dk;
-  a.dv = dv;
-  a.scale = 0.1f;
-  a.out = out.data();
-  a.out_head_stride = dv;
+  a.q = q.data(), a.n_heads = c.kHeads, a.q_head_stride = c.kDk;
+  a.kv = c.rows, a.n_ctx = ctx;
+  a.dk = c.kDk, a.dv = c.kDv, a.scale = 0.1f;
+  a.out = out.data(), a.out_head_stride = c.kDv;
   for (auto _ : state) {
     attention(a, scratch.data());
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["cache_GBps"] =
-      benchmark::Counter(double(ctx * dk * 4) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
-  state.counters["GFLOPs"] = benchmark::Counter(2.0 * double(H * ctx * (dk + dv)) * double(state.iterations()) / 1e9,
-                                                benchmark::Counter::kIsRate);
+  c.counters(state, ctx);
 }
 BENCHMARK(BM_AttentionLatentDecode)->Arg(512)->Arg(4096)->Arg(8192)->Unit(benchmark::kMicrosecond);
+
+// 共享键值的融合内核（长上下文 latent 解码）：16 个头一组，键块转换一次；单线程，参数为 {ctx, 0 = F32 / 1 = BF16 缓存}
+void BM_SharedKvAttention(benchmark::State& state) {
+  const int64_t ctx = state.range(0);
+  const LatentCache c(state.range(1) ? DType::kBF16 : DType::kF32, ctx);
+  std::vector<float> q(static_cast<size_t>(c.kHeads * c.kDk), 0.01f), o(static_cast<size_t>(c.kHeads * c.kDv)),
+      m(static_cast<size_t>(c.kHeads)), l(static_cast<size_t>(c.kHeads));
+  std::vector<int64_t> visible(static_cast<size_t>(c.kHeads), ctx);
+  std::vector<float> scratch(static_cast<size_t>(shared_kv_attention_scratch(c.kHeads, c.kDk, c.kDv)));
+  SharedKvAttentionArgs a;
+  a.q = q.data(), a.ldq = c.kDk, a.n_q = c.kHeads, a.visible = visible.data();
+  a.kv = c.rows, a.k0 = 0, a.k1 = ctx;
+  a.dk = c.kDk, a.dv = c.kDv, a.scale = 0.1f;
+  a.o = o.data(), a.ldo = c.kDv, a.m = m.data(), a.l = l.data();
+  for (auto _ : state) {
+    shared_kv_attention(a, scratch.data());
+    benchmark::DoNotOptimize(o.data());
+  }
+  c.counters(state, ctx);
+}
+BENCHMARK(BM_SharedKvAttention)
+    ->Args({512, 0})->Args({8192, 0})->Args({512, 1})->Args({8192, 1})->Unit(benchmark::kMicrosecond);
 
 // STREAM 式读带宽（与 dsinfer bench --bandwidth 相同的内核），作为 roofline 的分母
 void BM_StreamRead(benchmark::State& state) {
