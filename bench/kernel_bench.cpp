@@ -171,7 +171,7 @@ void BM_AttentionLatentDecode(benchmark::State& state) {
   }
   c.counters(state, ctx);
 }
-BENCHMARK(BM_AttentionLatentDecode)->Arg(512)->Arg(4096)->Arg(8192)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionLatentDecode)->Arg(64)->Arg(128)->Arg(512)->Arg(4096)->Arg(8192)->Unit(benchmark::kMicrosecond);
 
 // 共享键值的融合内核（长上下文 latent 解码）：16 个头一组，键块转换一次；单线程，参数为 {ctx, 0 = F32 / 1 = BF16 缓存}
 void BM_SharedKvAttention(benchmark::State& state) {
@@ -193,7 +193,7 @@ void BM_SharedKvAttention(benchmark::State& state) {
   c.counters(state, ctx);
 }
 BENCHMARK(BM_SharedKvAttention)
-    ->Args({512, 0})->Args({8192, 0})->Args({512, 1})->Args({8192, 1})->Unit(benchmark::kMicrosecond);
+    ->Args({64, 0})->Args({128, 0})->Args({512, 0})->Args({8192, 0})->Args({512, 1})->Args({8192, 1})->Unit(benchmark::kMicrosecond);
 
 // STREAM 式读带宽（与 dsinfer bench --bandwidth 相同的内核），作为 roofline 的分母
 void BM_StreamRead(benchmark::State& state) {
