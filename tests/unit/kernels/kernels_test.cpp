@@ -244,28 +244,40 @@ TEST_P(IsaTest, RowConversions) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(bf[size_t(i)], f32_to_bf16(src[size_t(i)]));
 }
 
+// 分块的随机 KV 缓存（每块 block 个 token、每行 row_vals 个值），exact 为存储 dtype 舍入后的真值
+struct RandomCache {
+  std::vector<uint8_t> storage;
+  std::vector<float> exact;
+  std::vector<const uint8_t*> blocks;
+  KvRows rows;
+  RandomCache(const RandomCache&) = delete;  // rows 指向自己的 blocks / storage
+  RandomCache(DType dt, int64_t n_ctx, int64_t block, int64_t row_vals, uint32_t seed) {
+    const int64_t n_blocks = (n_ctx + block - 1) / block;
+    const auto vals = random_vec(size_t(n_blocks * block * row_vals), seed);
+    storage.resize(vals.size() * dtype_size(dt));
+    row_from_f32(dt, vals.data(), storage.data(), int64_t(vals.size()));
+    exact.resize(vals.size());
+    row_to_f32(dt, storage.data(), exact.data(), int64_t(vals.size()));
+    for (int64_t b = 0; b < n_blocks; ++b) blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(dt));
+    rows = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(dt)), 0, dt};
+  }
+};
+
 // 注意力：与朴素实现比较，MQA（共享行）与 MHA（每头独立 K/V）两种布局，F32 与 BF16 缓存。
 TEST_P(IsaTest, AttentionMatchesNaive) {
   for (DType cache_dtype : {DType::kF32, DType::kBF16}) {
     for (bool mqa : {true, false}) {
       const int64_t H = 3, dk = 20, dv = 12, n_ctx = 11, block = 4;
       const int64_t row_vals = mqa ? dk : H * (dk + dv);
-      const int64_t n_blocks = (n_ctx + block - 1) / block;
-      auto vals = random_vec(size_t(n_blocks * block * row_vals), 5);
-      std::vector<uint8_t> storage(vals.size() * dtype_size(cache_dtype));
-      row_from_f32(cache_dtype, vals.data(), storage.data(), int64_t(vals.size()));
-      std::vector<float> exact(vals.size());
-      row_to_f32(cache_dtype, storage.data(), exact.data(), int64_t(vals.size()));
-      std::vector<const uint8_t*> blocks;
-      for (int64_t b = 0; b < n_blocks; ++b)
-        blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(cache_dtype));
+      const RandomCache cache(cache_dtype, n_ctx, block, row_vals, 5);
+      const std::vector<float>& exact = cache.exact;
       auto q = random_vec(size_t(H * dk), 6);
       std::vector<float> out(static_cast<size_t>(H * dv)), scratch(size_t(H * n_ctx));
       AttentionArgs a;
       a.q = q.data();
       a.n_heads = H;
       a.q_head_stride = dk;
-      a.kv = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(cache_dtype)), 0, cache_dtype};
+      a.kv = cache.rows;
       a.n_ctx = n_ctx;
       a.k_offset = 0;
       a.k_head_stride = mqa ? 0 : dk;
@@ -310,22 +322,15 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
       for (int64_t n_q : {1, 16, 21}) {
         const int64_t dk = v_in_k ? 37 : 20, dv = v_in_k ? 33 : 18;
         const int64_t row_vals = v_in_k ? dk : 5 + dk + 3 + dv, k_off = v_in_k ? 0 : 5, v_off = v_in_k ? 2 : 5 + dk + 3;
-        const int64_t n_blocks = (n_ctx + block - 1) / block;
-        auto vals = random_vec(size_t(n_blocks * block * row_vals), 11);
-        std::vector<uint8_t> storage(vals.size() * dtype_size(cache_dtype));
-        row_from_f32(cache_dtype, vals.data(), storage.data(), int64_t(vals.size()));
-        std::vector<float> exact(vals.size());
-        row_to_f32(cache_dtype, storage.data(), exact.data(), int64_t(vals.size()));
-        std::vector<const uint8_t*> blocks;
-        for (int64_t b = 0; b < n_blocks; ++b)
-          blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(cache_dtype));
+        const RandomCache cache(cache_dtype, n_ctx, block, row_vals, 11);
+        const std::vector<float>& exact = cache.exact;
         auto q = random_vec(size_t(n_q * dk), 12);
         std::vector<int64_t> visible(static_cast<size_t>(n_q));
         for (int64_t i = 0; i < n_q; ++i) visible[size_t(i)] = i == 0 && n_q > 1 ? 20 : 30 + (i * 53) % 121;
         const int64_t k0 = 25, k1 = 140;  // 第 0 行（n_q > 1 时）在 [k0, k1) 里一个键都看不到
         SharedKvAttentionArgs a;
         a.q = q.data(), a.ldq = dk, a.n_q = n_q, a.visible = visible.data();
-        a.kv = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(cache_dtype)), 0, cache_dtype};
+        a.kv = cache.rows;
         a.k0 = k0, a.k1 = k1;
         a.k_offset = k_off, a.dk = dk, a.v_offset = v_off, a.dv = dv;
         a.scale = 0.3f;
