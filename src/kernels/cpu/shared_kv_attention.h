@@ -133,13 +133,15 @@ void shared_kv_attention(const SharedKvAttentionArgs& a, float* scratch) {
       int64_t t = 0;
       for (; t + 6 <= gk; t += 6) shared_scores<S, 6>(gq, kp + t * ldk, ldk, dk, s + t * G);
       if (t < gk) shared_scores_tail<S, 5>(int(gk - t), gq, kp + t * ldk, ldk, dk, s + t * G);
-      // 本块里有查询行看不到的键（因果的最后一块）时才逐个屏蔽
+      // 本块里有查询行看不到的键（因果的最后一块）时才逐个屏蔽：softmax 前把分数设为 kSharedMasked，之后把概率设为 0
       bool masked = false;
       for (int64_t r = 0; r < G; ++r) masked |= vis[r] < kb0 + gk;
-      if (masked)
+      auto mask = [&](float value) {
         for (int64_t i = 0; i < gk; ++i)
           for (int64_t r = 0; r < G; ++r)
-            if (kb0 + i >= vis[r]) s[i * G + r] = kSharedMasked;
+            if (kb0 + i >= vis[r]) s[i * G + r] = value;
+      };
+      if (masked) mask(kSharedMasked);
       // 在线 softmax，沿查询行向量化：m_new = max(m, max_t s)，p = e^(s − m_new)，l = l·α + Σ p
       alignas(64) float alpha[G];
       for (int j = 0; j < NV; ++j) {
@@ -149,10 +151,7 @@ void shared_kv_attention(const SharedKvAttentionArgs& a, float* scratch) {
         S::store(gm + j * W, mx);
         for (int64_t i = 0; i < gk; ++i) S::store(s + i * G + j * W, S::exp(S::sub(S::load(s + i * G + j * W), mx)));
       }
-      if (masked)  // 向量 exp 对极小的指数不一定给出 0
-        for (int64_t i = 0; i < gk; ++i)
-          for (int64_t r = 0; r < G; ++r)
-            if (kb0 + i >= vis[r]) s[i * G + r] = 0.0f;
+      if (masked) mask(0.0f);  // 向量 exp 对极小的指数不一定给出 0
       for (int j = 0; j < NV; ++j) {
         V sum = S::mul(S::load(gl + j * W), S::load(alpha + j * W));
         for (int64_t i = 0; i < gk; ++i) sum = S::add(sum, S::load(s + i * G + j * W));
