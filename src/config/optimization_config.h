@@ -24,7 +24,7 @@ struct OptimizationConfig {
   int64_t kv_block_size = 64;  // KV 缓存每块的 token 数
   LoadMode load_mode = LoadMode::kMmap;
   std::string isa = "auto";  // auto | scalar | avx2 | avx512
-  bool bf16_matmul = false;  // matmul_precision = "bf16"：预填充的 BF16 权重矩阵乘用 BF16 激活
+  bool bf16_matmul = false;  // matmul_precision = "bf16"：BF16 权重的矩阵乘用 BF16 激活（解码与预填充）
   struct Mtp {
     bool enabled = false;
     int64_t draft_tokens = 1;  // 每步起草的 token 数 k（1…8）

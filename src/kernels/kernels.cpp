@@ -38,10 +38,30 @@ MatmulPrecision g_precision = MatmulPrecision::kF32;
 
 // BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + CPU 支持”的情形
 constexpr int64_t kBf16GemmMinTokens = 12;
+bool bf16_gemm(int64_t n_tokens, const Weight& w) {
+  return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
+         g_isa == Isa::kAvx512 && bf16_dot_supported();
+}
+// 其余 token 少（点积形式）的 BF16 权重矩阵乘：bf16 精度下先把激活舍入成 BF16，再走 BF16 × BF16 点积
+bool bf16_activations(int64_t n_tokens, const Weight& w) {
+  return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens < kGemmMinTokens &&
+         !bf16_gemm(n_tokens, w);
+}
+
+// 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols）
+void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, uint16_t* out) {
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int64_t c = 0; c < cols; ++c) out[t * cols + c] = f32_to_bf16(x[t * ldx + c]);
+}
+
 void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t b, int64_t e) {
-  if (g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
-      g_isa == Isa::kAvx512 && bf16_dot_supported())
-    return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+  if (bf16_gemm(n_tokens, w)) return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+  if (bf16_activations(n_tokens, w)) {
+    thread_local std::vector<uint16_t> xb;
+    xb.resize(size_t(n_tokens * w.cols));
+    round_activations(x, ldx, n_tokens, w.cols, xb.data());
+    return g_table->matmul_rows_bf16x(xb.data(), w.cols, n_tokens, w, y, ldy, b, e);
+  }
   g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e);
 }
 
@@ -116,7 +136,9 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
     const MatmulJob* job;
     int64_t r0, r1;
     double start;  // 此块之前的累计代价
+    size_t xb;     // bf16 激活时：舍入后的激活在 act_storage 中的偏移；否则 kNoBf16
   };
+  constexpr size_t kNoBf16 = ~size_t(0);
   struct alignas(64) Part {  // 各占一个缓存行，避免取块时的伪共享
     std::atomic<size_t> next;
     size_t end;
@@ -125,21 +147,48 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   thread_local std::vector<Chunk> chunk_storage;
   thread_local std::vector<Part> part_storage;  // 原子量不可移动：扩容时整体换成新的 vector
   thread_local std::vector<size_t> bound_storage;
+  // bf16 激活：每个矩阵乘的激活在并行区之前舍入一次（而不是每个行块一次）；共用同一激活的矩阵乘
+  // （MoE 各专家的 gate / up、MLA 的 q_a / kv_a）只舍入一次。
+  thread_local std::vector<uint16_t> act_storage;
+  struct Rounded {
+    const float* x;
+    int64_t ldx, n_tokens, cols;
+    size_t offset;
+  };
+  thread_local std::vector<Rounded> rounded_storage;
+  std::vector<Rounded>& rounded = rounded_storage;
+  rounded.clear();
+  size_t act_size = 0;
+  auto bf16_offset = [&](const MatmulJob& m) {
+    if (!bf16_activations(m.n_tokens, *m.w)) return kNoBf16;
+    for (const Rounded& r : rounded)
+      if (r.x == m.x && r.ldx == m.ldx && r.n_tokens == m.n_tokens && r.cols == m.w->cols) return r.offset;
+    rounded.push_back({m.x, m.ldx, m.n_tokens, m.w->cols, act_size});
+    act_size += size_t(m.n_tokens * m.w->cols);
+    return rounded.back().offset;
+  };
   std::vector<Chunk>& chunks = chunk_storage;
   chunks.clear();
   double total = 0;
   for (size_t j = 0; j < n_jobs; ++j) {
     const MatmulJob& m = jobs[j];
     if (m.n_tokens <= 0) continue;
+    const size_t xb = bf16_offset(m);
     for (int64_t r = 0; r < m.w->rows; r += kChunkRows) {
       const int64_t r1 = std::min(m.w->rows, r + kChunkRows);
-      chunks.push_back({&m, r, r1, total});
+      chunks.push_back({&m, r, r1, total, xb});
       total += double(r1 - r) * double(m.n_tokens);
     }
   }
   if (chunks.empty()) return;
+  if (act_storage.size() < act_size) act_storage.resize(act_size);
+  for (const Rounded& r : rounded) round_activations(r.x, r.ldx, r.n_tokens, r.cols, act_storage.data() + r.offset);
+  const uint16_t* act = act_storage.data();
   auto run_chunk = [&](const Chunk& ch) {
-    rows(ch.job->x, ch.job->ldx, ch.job->n_tokens, *ch.job->w, ch.job->y, ch.job->ldy, ch.r0, ch.r1);
+    const MatmulJob& m = *ch.job;
+    if (ch.xb != kNoBf16)
+      return g_table->matmul_rows_bf16x(act + ch.xb, m.w->cols, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
+    rows(m.x, m.ldx, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
   };
   const int parts = int(std::min<size_t>(size_t(pool.size()), chunks.size()));
   if (parts <= 1) {

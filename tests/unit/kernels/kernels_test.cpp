@@ -366,6 +366,77 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
       }
 }
 
+// matmul_precision = bf16：BF16 权重、token 少时激活先就近舍入成 BF16 再做点积。与“舍入后的激活以双精度累加”
+// 的参考值比较；容差远小于舍入本身造成的差别（按未舍入的激活算参考值时此测试失败），所以也验证了确实走了舍入的路径。
+// F32 权重不受影响。
+TEST_P(IsaTest, Bf16ActivationsMatchRoundedReference) {
+  struct PrecisionGuard {
+    PrecisionGuard() { set_matmul_precision(MatmulPrecision::kBf16); }
+    ~PrecisionGuard() { set_matmul_precision(MatmulPrecision::kF32); }
+  } guard;
+  ThreadPool pool(2);
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{7, 33}, {130, 200}, {33, 517}, {50, 2048}})
+    for (int64_t T : {1, 2, 3, 5, 11, 39, 40}) {
+      TestWeight tw = make_weight(DType::kBF16, rows, cols, uint32_t(rows * 7 + cols));
+      const int64_t ldx = cols + 3;
+      auto x = random_vec(size_t(T * ldx), 5);
+      std::vector<float> y(size_t(T * rows));
+      matmul(x.data(), ldx, T, tw.w, y.data(), rows, pool);
+      // token ≥ 40 时只有 AVX512_BF16 的 GEMM 舍入激活，其余 GEMM 保持 f32
+      const bool rounded = T < 40 || (GetParam() == Isa::kAvx512 && bf16_dot_supported());
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = 0; r < rows; ++r) {
+          double ref = 0;
+          for (int64_t c = 0; c < cols; ++c) {
+            const float xv = x[size_t(t * ldx + c)];
+            ref += double(rounded ? bf16_to_f32(f32_to_bf16(xv)) : xv) * tw.exact[size_t(r * cols + c)];
+          }
+          ASSERT_NEAR(y[size_t(t * rows + r)], ref, 1e-6 * (1 + std::abs(ref)) * std::sqrt(double(cols)))
+              << "rows=" << rows << " cols=" << cols << " T=" << T;
+        }
+    }
+  // F32 权重：与 f32 精度逐位相同
+  TestWeight f = make_weight(DType::kF32, 40, 300, 3);
+  auto x = random_vec(300, 9);
+  std::vector<float> y_bf16(40), y_f32(40);
+  matmul(x.data(), 300, 1, f.w, y_bf16.data(), 40, pool);
+  set_matmul_precision(MatmulPrecision::kF32);
+  matmul(x.data(), 300, 1, f.w, y_f32.data(), 40, pool);
+  EXPECT_EQ(0, std::memcmp(y_bf16.data(), y_f32.data(), sizeof(float) * 40));
+}
+
+// 一批里几个矩阵乘共用同一激活（MoE 的 gate / up）时激活只舍入一次：结果与逐个计算逐位相同，
+// 也与单线程的 matmul_rows 相同。
+TEST_P(IsaTest, Bf16ActivationsSharedAcrossBatchJobs) {
+  struct PrecisionGuard {
+    PrecisionGuard() { set_matmul_precision(MatmulPrecision::kBf16); }
+    ~PrecisionGuard() { set_matmul_precision(MatmulPrecision::kF32); }
+  } guard;
+  const int64_t cols = 300;
+  TestWeight a = make_weight(DType::kBF16, 200, cols, 1), b = make_weight(DType::kBF16, 150, cols, 2);
+  TestWeight c = make_weight(DType::kBF16, 90, 2 * cols, 4), d = make_weight(DType::kF32, 60, cols, 5);
+  auto x = random_vec(size_t(3 * cols), 7), x2 = random_vec(size_t(2 * cols), 8);
+  const std::vector<const Weight*> ws = {&a.w, &b.w, &c.w, &d.w, &a.w};
+  const std::vector<const float*> xs = {x.data(), x.data(), x2.data(), x.data(), x.data() + cols};
+  const std::vector<int64_t> tokens = {1, 1, 1, 1, 2}, ldx = {cols, cols, 2 * cols, cols, cols};
+  ThreadPool pool(3), single(1);
+  std::vector<std::vector<float>> ys, expected;
+  std::vector<MatmulJob> jobs;
+  for (size_t i = 0; i < ws.size(); ++i) {
+    ys.emplace_back(size_t(tokens[i] * ws[i]->rows), -1.0f);
+    expected.emplace_back(ys.back().size());
+    matmul(xs[i], ldx[i], tokens[i], *ws[i], expected[i].data(), ws[i]->rows, single);
+    jobs.push_back({xs[i], ldx[i], tokens[i], ws[i], ys[i].data(), ws[i]->rows});
+  }
+  matmul_batch(jobs.data(), jobs.size(), pool);
+  for (size_t i = 0; i < ws.size(); ++i) {
+    ASSERT_EQ(0, std::memcmp(ys[i].data(), expected[i].data(), ys[i].size() * sizeof(float))) << "job " << i;
+    std::vector<float> direct(expected[i].size());
+    matmul_rows(xs[i], ldx[i], tokens[i], *ws[i], direct.data(), ws[i]->rows, 0, ws[i]->rows);
+    ASSERT_EQ(0, std::memcmp(direct.data(), expected[i].data(), direct.size() * sizeof(float))) << "job " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
                          [](const testing::TestParamInfo<Isa>& i) { return std::string(isa_name(i.param)); });
 
