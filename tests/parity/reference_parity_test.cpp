@@ -2,10 +2,12 @@
 // 全量预填充、预填充 + 逐 token 解码、最终隐状态，两种 MLA 模式，atol 1e-4。
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/error.h"
 
+#include "kernels/kernels.h"
 #include "model/deepseek_model.h"
 #include "model/mtp_predictor.h"
 #include "parity/fixture.h"
@@ -185,6 +187,46 @@ TEST(MtpPredictor, RejectsModelsWithoutNextNLayers) {
   const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v2-tiny";
   DeepseekModel model(dir, ModelOptions{});
   EXPECT_THROW(MtpPredictor(model, MlaMode::kLatent), Error);
+}
+
+// matmul_precision = bf16（解码的点积把激活舍入成 BF16）：逐 token 解码的 logits 离参考值仍在 BF16 舍入的量级内，
+// 各位置的 argmax（贪心 token）不变。
+TEST(Bf16Precision, DecodeLogitsStayCloseToReference) {
+  const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny-bf16";
+  const Fixture fx = load_fixture(dir);
+  DeepseekModel m(dir, ModelOptions{MlaMode::kLatent, LoadMode::kMmap});
+  ThreadPool pool(2);
+  ForwardContext ctx{pool, nullptr};
+  const int64_t V = m.config().vocab_size;
+  struct PrecisionGuard {
+    PrecisionGuard() { kernels::set_matmul_precision(kernels::MatmulPrecision::kBf16); }
+    ~PrecisionGuard() { kernels::set_matmul_precision(kernels::MatmulPrecision::kF32); }
+  } guard;
+  double worst = 0;
+  for (size_t k = 0; k < fx.sequences.size(); ++k) {
+    const auto& seq = fx.sequences[k];
+    const int64_t p = fx.decode_prefill_lengths[k], n = int64_t(seq.size());
+    const float* expect = fx.data("decode_logits_seq" + std::to_string(k));
+    KvCache cache = m.make_cache(DType::kF32);
+    const int32_t s = cache.add_sequence();
+    Batch b;
+    for (int64_t i = 0; i < p; ++i) b.add(seq[size_t(i)], s, i, false);
+    ForwardOutputs out;
+    m.forward(ctx, b, cache, out);
+    for (int64_t i = p; i < n; ++i) {
+      b.clear();
+      b.add(seq[size_t(i)], s, i, true);
+      m.forward(ctx, b, cache, out);
+      const float* e = expect + (i - p + 1) * V;
+      worst = std::max(worst, max_abs_diff(out.logits.data(), e, V));
+      EXPECT_EQ(std::max_element(out.logits.data(), out.logits.data() + V) - out.logits.data(),
+                std::max_element(e, e + V) - e)
+          << "位置 " << i;
+    }
+  }
+  RecordProperty("max_abs_diff", std::to_string(worst));
+  EXPECT_LT(worst, 1e-1);
+  EXPECT_GT(worst, kParityAtol) << "bf16 激活的舍入应当可见；否则没有走 BF16 点积";
 }
 
 // 长上下文（超过分块注意力的阈值）：逐 token 解码与整段预填充一致，且 latent 与 expanded 一致。
