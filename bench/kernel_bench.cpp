@@ -95,7 +95,9 @@ void BM_MatmulBf16Dot(benchmark::State& state) {
 BENCHMARK(BM_MatmulBf16Dot)->Arg(48)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // 解码 GEMV 的真实情形：依次流过总计约 1 GiB 的 8 个 BF16 矩阵（远大于缓存），与 StreamRead 对比。
+// 参数 0：f32 激活；1：matmul_precision = bf16（激活舍入成 BF16，每读 64 字节权重少从 L1 取 64 字节激活）。
 void BM_GemvStream(benchmark::State& state) {
+  const bool bf16 = state.range(0) == 1;
   const int64_t n_mats = 8, rows = 16384, cols = 4096;
   const size_t bytes = size_t(rows * cols) * 2;
   Buffer<uint8_t> storage(bytes * size_t(n_mats));
@@ -105,14 +107,17 @@ void BM_GemvStream(benchmark::State& state) {
   std::vector<Weight> ws;
   for (int64_t m = 0; m < n_mats; ++m) ws.push_back(Weight{DType::kBF16, rows, cols, storage.data() + size_t(m) * bytes, nullptr});
   std::vector<float> x(static_cast<size_t>(cols), 0.01f), y(static_cast<size_t>(rows));
+  set_matmul_precision(bf16 ? MatmulPrecision::kBf16 : MatmulPrecision::kF32);
   for (auto _ : state) {
     for (const Weight& w : ws) matmul(x.data(), cols, 1, w, y.data(), rows, pool());
     benchmark::DoNotOptimize(y.data());
   }
+  set_matmul_precision(MatmulPrecision::kF32);
   state.counters["weight_GBps"] =
       benchmark::Counter(double(bytes * size_t(n_mats)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(bf16 ? "bf16 激活" : "f32 激活");
 }
-BENCHMARK(BM_GemvStream)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GemvStream)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // MoE 专家批：E 个专家各 T 个 token 的 gate 与 up（一次 matmul_batch），模拟预填充时的专家计算
 void BM_MoeExpertBatch(benchmark::State& state) {

@@ -42,25 +42,49 @@ bool bf16_gemm(int64_t n_tokens, const Weight& w) {
   return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
          g_isa == Isa::kAvx512 && bf16_dot_supported();
 }
-// 其余 token 少（点积形式）的 BF16 权重矩阵乘：bf16 精度下先把激活舍入成 BF16，再走 BF16 × BF16 点积
+// 其余 token 少（点积形式，< kGemmMinTokens）的 BF16 权重矩阵乘：bf16 精度下先把激活舍入成 BF16
 bool bf16_activations(int64_t n_tokens, const Weight& w) {
   return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens < kGemmMinTokens &&
          !bf16_gemm(n_tokens, w);
 }
 
-// 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols）
-void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, uint16_t* out) {
+// 舍入后激活的存放：1 个 token 紧密存 BF16，GEMV 每读 64 字节权重只从 L1 取 64 字节激活（带宽受限时更快）；
+// 2–39 个 token 存舍入后的 f32 值、走原来的点积分块——那里每个激活向量供 3 行权重复用，读激活不是瓶颈，
+// 而在循环里转换会让计算受限时慢约 40%（Zen 3，2816 × 2048，4–39 个 token）。两种存放的数值相同。
+struct RoundedActivations {
+  std::vector<uint16_t> bf16;
+  std::vector<float> f32;
+};
+
+// 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols），写到 buf 的 offset 处
+void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, RoundedActivations& buf,
+                       size_t offset) {
+  if (n_tokens == 1) {
+    for (int64_t c = 0; c < cols; ++c) buf.bf16[offset + size_t(c)] = f32_to_bf16(x[c]);
+    return;
+  }
   for (int64_t t = 0; t < n_tokens; ++t)
-    for (int64_t c = 0; c < cols; ++c) out[t * cols + c] = f32_to_bf16(x[t * ldx + c]);
+    for (int64_t c = 0; c < cols; ++c)
+      buf.f32[offset + size_t(t * cols + c)] = bf16_to_f32(f32_to_bf16(x[t * ldx + c]));
+}
+
+// 对已舍入的激活（行距 cols）计算行 [b, e)
+void rows_rounded(const RoundedActivations& buf, size_t offset, int64_t n_tokens, const Weight& w, float* y,
+                  int64_t ldy, int64_t b, int64_t e) {
+  if (n_tokens == 1) return g_table->gemv_bf16x_rows(buf.bf16.data() + offset, w, y, b, e);
+  g_table->matmul_rows(buf.f32.data() + offset, w.cols, n_tokens, w, y, ldy, b, e);
 }
 
 void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t b, int64_t e) {
   if (bf16_gemm(n_tokens, w)) return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
   if (bf16_activations(n_tokens, w)) {
-    thread_local std::vector<uint16_t> xb;
-    xb.resize(size_t(n_tokens * w.cols));
-    round_activations(x, ldx, n_tokens, w.cols, xb.data());
-    return g_table->matmul_rows_bf16x(xb.data(), w.cols, n_tokens, w, y, ldy, b, e);
+    thread_local RoundedActivations buf;
+    if (n_tokens == 1)
+      buf.bf16.resize(size_t(w.cols));
+    else
+      buf.f32.resize(size_t(n_tokens * w.cols));
+    round_activations(x, ldx, n_tokens, w.cols, buf, 0);
+    return rows_rounded(buf, 0, n_tokens, w, y, ldy, b, e);
   }
   g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e);
 }
@@ -149,22 +173,23 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   thread_local std::vector<size_t> bound_storage;
   // bf16 激活：每个矩阵乘的激活在并行区之前舍入一次（而不是每个行块一次）；共用同一激活的矩阵乘
   // （MoE 各专家的 gate / up、MLA 的 q_a / kv_a）只舍入一次。
-  thread_local std::vector<uint16_t> act_storage;
+  thread_local RoundedActivations act_storage;
   struct Rounded {
     const float* x;
     int64_t ldx, n_tokens, cols;
-    size_t offset;
+    size_t offset;  // 在 act_storage.bf16（1 个 token）或 act_storage.f32 中
   };
   thread_local std::vector<Rounded> rounded_storage;
   std::vector<Rounded>& rounded = rounded_storage;
   rounded.clear();
-  size_t act_size = 0;
+  size_t size16 = 0, size32 = 0;
   auto bf16_offset = [&](const MatmulJob& m) {
     if (!bf16_activations(m.n_tokens, *m.w)) return kNoBf16;
     for (const Rounded& r : rounded)
       if (r.x == m.x && r.ldx == m.ldx && r.n_tokens == m.n_tokens && r.cols == m.w->cols) return r.offset;
-    rounded.push_back({m.x, m.ldx, m.n_tokens, m.w->cols, act_size});
-    act_size += size_t(m.n_tokens * m.w->cols);
+    size_t& size = m.n_tokens == 1 ? size16 : size32;
+    rounded.push_back({m.x, m.ldx, m.n_tokens, m.w->cols, size});
+    size += size_t(m.n_tokens * m.w->cols);
     return rounded.back().offset;
   };
   std::vector<Chunk>& chunks = chunk_storage;
@@ -181,13 +206,13 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
     }
   }
   if (chunks.empty()) return;
-  if (act_storage.size() < act_size) act_storage.resize(act_size);
-  for (const Rounded& r : rounded) round_activations(r.x, r.ldx, r.n_tokens, r.cols, act_storage.data() + r.offset);
-  const uint16_t* act = act_storage.data();
+  if (act_storage.bf16.size() < size16) act_storage.bf16.resize(size16);
+  if (act_storage.f32.size() < size32) act_storage.f32.resize(size32);
+  for (const Rounded& r : rounded) round_activations(r.x, r.ldx, r.n_tokens, r.cols, act_storage, r.offset);
+  const RoundedActivations& act = act_storage;
   auto run_chunk = [&](const Chunk& ch) {
     const MatmulJob& m = *ch.job;
-    if (ch.xb != kNoBf16)
-      return g_table->matmul_rows_bf16x(act + ch.xb, m.w->cols, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
+    if (ch.xb != kNoBf16) return rows_rounded(act, ch.xb, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
     rows(m.x, m.ldx, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
   };
   const int parts = int(std::min<size_t>(size_t(pool.size()), chunks.size()));

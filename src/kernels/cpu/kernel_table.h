@@ -25,9 +25,8 @@ struct KernelTable {
   float (*stream_read)(const float* x, int64_t n);
   void (*matmul_nn_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                          int64_t col_begin, int64_t col_end, bool accumulate);
-  // BF16 权重、激活已舍入成 BF16（行距 ldx 个元素），n_tokens < kGemmMinTokens
-  void (*matmul_rows_bf16x)(const uint16_t* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                            int64_t ldy, int64_t row_begin, int64_t row_end);
+  // 单 token、BF16 权重、激活已舍入成 BF16
+  void (*gemv_bf16x_rows)(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end);
 };
 
 namespace scalar { const KernelTable& table(); }

@@ -21,22 +21,15 @@ namespace dsinfer::kernels::impl {
 template <DType D>
 constexpr int64_t kElemBytes = D == DType::kF32 ? 4 : (D == DType::kF8E4M3 ? 1 : 2);
 
-// 激活 x 也按字节指针传递：XD = F32（默认）或 BF16（matmul_precision = bf16 时已舍入的激活），
-// 与权重共用 load_w / load_one 的 dtype 转换；ldx 以元素计。
-template <DType XD>
-inline const uint8_t* act_ptr(const uint8_t* x, int64_t i) {
-  return x + i * kElemBytes<XD>;
-}
-
 // RR 行 × TT token 在列区间 [c0, c1) 上的点积，累加进 acc（向量）与 tail（标量尾部）。
-template <class S, DType D, DType XD, int RR, int TT>
-inline void accumulate(const uint8_t* w, int64_t w_stride, const uint8_t* x, int64_t ldx, int64_t c0,
+template <class S, DType D, int RR, int TT>
+inline void accumulate(const uint8_t* w, int64_t w_stride, const float* x, int64_t ldx, int64_t c0,
                        int64_t c1, typename S::V (&acc)[RR][TT], float (&tail)[RR][TT]) {
   constexpr int64_t W = S::kWidth, E = kElemBytes<D>;
   int64_t k = c0;
   for (; k + W <= c1; k += W) {
     typename S::V xv[TT];
-    for (int j = 0; j < TT; ++j) xv[j] = S::template load_w<XD>(act_ptr<XD>(x, j * ldx + k));
+    for (int j = 0; j < TT; ++j) xv[j] = S::load(x + j * ldx + k);
     for (int r = 0; r < RR; ++r) {
       const typename S::V wv = S::template load_w<D>(w + r * w_stride + k * E);
       for (int j = 0; j < TT; ++j) acc[r][j] = S::fma(wv, xv[j], acc[r][j]);
@@ -45,13 +38,13 @@ inline void accumulate(const uint8_t* w, int64_t w_stride, const uint8_t* x, int
   for (; k < c1; ++k)
     for (int r = 0; r < RR; ++r) {
       const float wk = load_one<D>(w + r * w_stride + k * E);
-      for (int j = 0; j < TT; ++j) tail[r][j] += wk * load_one<XD>(act_ptr<XD>(x, j * ldx + k));
+      for (int j = 0; j < TT; ++j) tail[r][j] += wk * x[j * ldx + k];
     }
 }
 
 // 计算行 [row, row+RR) × token [0, TT) 的输出，写到 y[j*ldy + row + r]。
-template <class S, DType D, DType XD, int RR, int TT>
-inline void tile(const Weight& w, int64_t row, const uint8_t* x, int64_t ldx, float* y, int64_t ldy) {
+template <class S, DType D, int RR, int TT>
+inline void tile(const Weight& w, int64_t row, const float* x, int64_t ldx, float* y, int64_t ldy) {
   using V = typename S::V;
   const int64_t cols = w.cols, stride = w.row_stride() * kElemBytes<D>;
   const uint8_t* wp = w.row_ptr(row);
@@ -69,7 +62,7 @@ inline void tile(const Weight& w, int64_t row, const uint8_t* x, int64_t ldx, fl
     const int64_t sc = w.scale_cols();
     for (int64_t kb = 0; kb < cols; kb += kFp8BlockSize) {
       float btail[RR][TT] = {};
-      accumulate<S, D, XD, RR, TT>(wp, stride, x, ldx, kb, std::min(cols, kb + kFp8BlockSize), acc, btail);
+      accumulate<S, D, RR, TT>(wp, stride, x, ldx, kb, std::min(cols, kb + kFp8BlockSize), acc, btail);
       for (int r = 0; r < RR; ++r) {
         const float s = w.scale_inv[((row + r) / kFp8BlockSize) * sc + kb / kFp8BlockSize] * 256.0f;
         const V sv = S::set1(s);
@@ -83,18 +76,18 @@ inline void tile(const Weight& w, int64_t row, const uint8_t* x, int64_t ldx, fl
     for (int r = 0; r < RR; ++r)
       for (int j = 0; j < TT; ++j) y[j * ldy + row + r] = S::reduce_add(total[r][j]) + tail[r][j];
   } else {
-    accumulate<S, D, XD, RR, TT>(wp, stride, x, ldx, 0, cols, acc, tail);
+    accumulate<S, D, RR, TT>(wp, stride, x, ldx, 0, cols, acc, tail);
     for (int r = 0; r < RR; ++r)
       for (int j = 0; j < TT; ++j) y[j * ldy + row + r] = S::reduce_add(acc[r][j]) + tail[r][j];
   }
 }
 
-template <class S, DType D, DType XD, int RR, int TT>
-inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x, int64_t ldx, float* y,
+template <class S, DType D, int RR, int TT>
+inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
                       int64_t ldy) {
   int64_t r = r0;
-  for (; r + RR <= r1; r += RR) tile<S, D, XD, RR, TT>(w, r, x, ldx, y, ldy);
-  for (; r < r1; ++r) tile<S, D, XD, 1, TT>(w, r, x, ldx, y, ldy);
+  for (; r + RR <= r1; r += RR) tile<S, D, RR, TT>(w, r, x, ldx, y, ldy);
+  for (; r < r1; ++r) tile<S, D, 1, TT>(w, r, x, ldx, y, ldy);
 }
 
 // 软件预取的提前量（字节）与层级。硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB：
@@ -110,12 +103,13 @@ inline void prefetch_lines(const uint8_t* p) {
 
 // 单 token 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流），
 // 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 kPrefetchBytes 之后的同样多字节。
-// FP8 在每个 128 列块内累加后乘块缩放。
+// FP8 在每个 128 列块内累加后乘块缩放。激活 x 也按字节指针、以 dtype XD 读取：XD = F32，或 BF16
+// （matmul_precision = bf16 时已舍入的激活，与权重共用 load_w 的转换）。
 template <class S, DType D, DType XD>
 inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x, float* y) {
-  constexpr int64_t W = S::kWidth, E = kElemBytes<D>;
+  constexpr int64_t W = S::kWidth, E = kElemBytes<D>, XE = kElemBytes<XD>;
   using V = typename S::V;
-  const auto xv = [x](int64_t k) { return S::template load_w<XD>(act_ptr<XD>(x, k)); };
+  const auto xv = [x](int64_t k) { return S::template load_w<XD>(x + k * XE); };
   const int64_t cols = w.cols;
   const int64_t block = D == DType::kF8E4M3 ? kFp8BlockSize : cols;
   for (int64_t r = r0; r < r1; ++r) {
@@ -135,7 +129,7 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x
       }
       for (; k + W <= ke; k += W) a0 = S::fma(S::template load_w<D>(row + k * E), xv(k), a0);
       float t = 0.0f;
-      for (; k < ke; ++k) t += load_one<D>(row + k * E) * load_one<XD>(act_ptr<XD>(x, k));
+      for (; k < ke; ++k) t += load_one<D>(row + k * E) * load_one<XD>(x + k * XE);
       const V sum = S::add(S::add(a0, a1), S::add(a2, a3));
       if constexpr (D == DType::kF8E4M3) {
         const float sc = w.scale_inv[(r / kFp8BlockSize) * w.scale_cols() + kb / kFp8BlockSize] * 256.0f;
@@ -156,28 +150,28 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x
 inline constexpr int kDotTokens = 4, kDotRows = 3;
 
 // tt 个 token（1…TT）：编译期展开成对应的寄存器分块；1 个 token 走逐行顺序流的 gemv1_rows。
-template <class S, DType D, DType XD, int TT>
-inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, const uint8_t* x, int64_t ldx,
-                             float* y, int64_t ldy) {
+template <class S, DType D, int TT>
+inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
+                             int64_t ldy) {
   if constexpr (TT == 1) {
-    gemv1_rows<S, D, XD>(w, r0, r1, x, y);
+    gemv1_rows<S, D, DType::kF32>(w, r0, r1, reinterpret_cast<const uint8_t*>(x), y);
   } else {
-    if (tt == TT) return rows_loop<S, D, XD, kDotRows, TT>(w, r0, r1, x, ldx, y, ldy);
-    rows_loop_tokens<S, D, XD, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy);
+    if (tt == TT) return rows_loop<S, D, kDotRows, TT>(w, r0, r1, x, ldx, y, ldy);
+    rows_loop_tokens<S, D, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy);
   }
 }
 
 // 解码路径（token 少）：点积形式，权重按存储 dtype 在寄存器中转换；24 行（kDotRows 的倍数）一块，
 // 块内对每 kDotTokens 个 token 各读一遍（第二遍起命中 L2）。
-template <class S, DType D, DType XD>
-void gemv_rows_t(const uint8_t* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+template <class S, DType D>
+void gemv_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                  int64_t row_begin, int64_t row_end) {
   constexpr int64_t kRowBlock = 8 * kDotRows;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
     const int64_t r1 = std::min(row_end, r0 + kRowBlock);
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kDotTokens)
-      rows_loop_tokens<S, D, XD, kDotTokens>(int(std::min<int64_t>(kDotTokens, n_tokens - t0)), w, r0, r1,
-                                             act_ptr<XD>(x, t0 * ldx), ldx, y + t0 * ldy, ldy);
+      rows_loop_tokens<S, D, kDotTokens>(int(std::min<int64_t>(kDotTokens, n_tokens - t0)), w, r0, r1, x + t0 * ldx,
+                                         ldx, y + t0 * ldy, ldy);
   }
 }
 
@@ -306,17 +300,15 @@ template <class S, DType D>
 void matmul_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                    int64_t row_begin, int64_t row_end) {
   if (n_tokens >= kGemmMinTokens) return gemm_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
-  gemv_rows_t<S, D, DType::kF32>(reinterpret_cast<const uint8_t*>(x), ldx, n_tokens, w, y, ldy, row_begin, row_end);
+  gemv_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
 }
 
-// BF16 权重 × 已舍入成 BF16 的激活（token < kGemmMinTokens 的点积路径）：激活只占 f32 的一半字节，
-// GEMV 每读 64 字节权重只需从 L1 取 64 字节激活而不是 128 字节（见 docs/performance.md）。
+// 单 token 的 BF16 权重 × 已舍入成 BF16 的激活：激活只占 f32 的一半字节，GEMV 每读 64 字节权重
+// 只需从 L1 取 64 字节激活而不是 128 字节（见 docs/performance.md）。
 template <class S>
-void matmul_rows_bf16x(const uint16_t* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-                       int64_t row_begin, int64_t row_end) {
-  DSINFER_CHECK(w.dtype == DType::kBF16 && n_tokens < kGemmMinTokens, "BF16 激活的点积只用于 BF16 权重、token 少时");
-  gemv_rows_t<S, DType::kBF16, DType::kBF16>(reinterpret_cast<const uint8_t*>(x), ldx, n_tokens, w, y, ldy,
-                                             row_begin, row_end);
+void gemv_bf16x_rows(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end) {
+  DSINFER_CHECK(w.dtype == DType::kBF16, "BF16 激活的 GEMV 只用于 BF16 权重");
+  gemv1_rows<S, DType::kBF16, DType::kBF16>(w, row_begin, row_end, reinterpret_cast<const uint8_t*>(x), y);
 }
 
 template <class S>
@@ -581,7 +573,7 @@ const KernelTable& make_table() {
   static const KernelTable table{matmul_rows<S>, rms_norm<S>,   silu_mul<S>,    axpy<S>,
                                  softmax<S>,     scale_max<S>,  exp_sum<S>,     row_to_f32<S>,
                                  attention<S>,   shared_kv_attention<S>, stream_read<S>, matmul_nn_rows<S>,
-                                 matmul_rows_bf16x<S>};
+                                 gemv_bf16x_rows<S>};
   return table;
 }
 
