@@ -366,14 +366,17 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
       }
 }
 
+// 测试期间把矩阵乘精度设为 bf16，结束时恢复默认的 f32
+struct Bf16Precision {
+  Bf16Precision() { set_matmul_precision(MatmulPrecision::kBf16); }
+  ~Bf16Precision() { set_matmul_precision(MatmulPrecision::kF32); }
+};
+
 // matmul_precision = bf16：BF16 权重、token 少时激活先就近舍入成 BF16 再做点积。与“舍入后的激活以双精度累加”
 // 的参考值比较；容差远小于舍入本身造成的差别（按未舍入的激活算参考值时此测试失败），所以也验证了确实走了舍入的路径。
 // F32 权重不受影响。
 TEST_P(IsaTest, Bf16ActivationsMatchRoundedReference) {
-  struct PrecisionGuard {
-    PrecisionGuard() { set_matmul_precision(MatmulPrecision::kBf16); }
-    ~PrecisionGuard() { set_matmul_precision(MatmulPrecision::kF32); }
-  } guard;
+  const Bf16Precision bf16_precision;
   ThreadPool pool(2);
   for (auto [rows, cols] : {std::pair<int64_t, int64_t>{7, 33}, {130, 200}, {33, 517}, {50, 2048}})
     for (int64_t T : {1, 2, 3, 5, 11, 39, 40}) {
@@ -408,10 +411,7 @@ TEST_P(IsaTest, Bf16ActivationsMatchRoundedReference) {
 // 一批里几个矩阵乘共用同一激活（MoE 的 gate / up）时激活只舍入一次：结果与逐个计算逐位相同，
 // 也与单线程的 matmul_rows 相同。
 TEST_P(IsaTest, Bf16ActivationsSharedAcrossBatchJobs) {
-  struct PrecisionGuard {
-    PrecisionGuard() { set_matmul_precision(MatmulPrecision::kBf16); }
-    ~PrecisionGuard() { set_matmul_precision(MatmulPrecision::kF32); }
-  } guard;
+  const Bf16Precision bf16_precision;
   const int64_t cols = 300;
   TestWeight a = make_weight(DType::kBF16, 200, cols, 1), b = make_weight(DType::kBF16, 150, cols, 2);
   TestWeight c = make_weight(DType::kBF16, 90, 2 * cols, 4), d = make_weight(DType::kF32, 60, cols, 5);
