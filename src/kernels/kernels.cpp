@@ -59,10 +59,7 @@ struct RoundedActivations {
 // 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols），写到 buf 的 offset 处
 void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, RoundedActivations& buf,
                        size_t offset) {
-  if (n_tokens == 1) {
-    for (int64_t c = 0; c < cols; ++c) buf.bf16[offset + size_t(c)] = f32_to_bf16(x[c]);
-    return;
-  }
+  if (n_tokens == 1) return row_from_f32(DType::kBF16, x, buf.bf16.data() + offset, cols);
   for (int64_t t = 0; t < n_tokens; ++t)
     for (int64_t c = 0; c < cols; ++c)
       buf.f32[offset + size_t(t * cols + c)] = bf16_to_f32(f32_to_bf16(x[t * ldx + c]));
