@@ -61,6 +61,7 @@ int cmd_bench(int argc, char** argv) {
   }
   j["threads"] = pool->size();
   j["isa"] = std::string(kernels::isa_name(kernels::active_isa()));
+  j["prefetch_bytes"] = kernels::prefetch_bytes();
   if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(*pool, bw_mib << 20).measure(10);
   if (engine) {
     if (bandwidth) o.bandwidth_bytes = bw_mib << 20;

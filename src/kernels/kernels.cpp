@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -32,6 +34,17 @@ Isa initial_isa() {
   return detect_isa();
 }
 
+// 环境变量 DSINFER_PREFETCH_BYTES（整数字节）优先，否则按厂商取；非法的取值忽略并提示
+int64_t initial_prefetch_bytes() {
+  if (const char* env = std::getenv("DSINFER_PREFETCH_BYTES")) {
+    char* end = nullptr;
+    const long long v = std::strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 0 && v <= 65536) return v;
+    std::fprintf(stderr, "dsinfer: 忽略非法的 DSINFER_PREFETCH_BYTES='%s'（应为 0…65536 的整数）\n", env);
+  }
+  return default_prefetch_bytes();
+}
+
 Isa g_isa = initial_isa();
 const KernelTable* g_table = &table_for(g_isa);
 MatmulPrecision g_precision = MatmulPrecision::kF32;
@@ -48,9 +61,13 @@ bool bf16_activations(int64_t n_tokens, const Weight& w) {
          !bf16_gemm(n_tokens, w);
 }
 
-// 舍入后激活的存放：1 个 token 紧密存 BF16，GEMV 每读 64 字节权重只从 L1 取 64 字节激活（带宽受限时更快）；
-// 2–39 个 token 存舍入后的 f32 值、走原来的点积分块——那里每个激活向量供 3 行权重复用，读激活不是瓶颈，
-// 而在循环里转换会让计算受限时慢约 40%（Zen 3，2816 × 2048，4–39 个 token）。两种存放的数值相同。
+// 舍入后激活的存放（两种存放的数值相同）：AVX2 路径上 1 个 token 紧密存 BF16，GEMV 每读 64 字节权重只从 L1
+// 取 64 字节激活——Zen 3（L1 32 KiB）上 f32 激活的缓存行被权重流挤出 L1，BF16 存放让 GEMV 从读带宽的 0.83 提到 0.93。
+// 其余情形存舍入后的 f32 值：AVX-512 路径上 GEMV 里多出的激活转换反而更慢（Intel Xeon，L1 48 KiB：1 GiB 的 GEMV
+// 22.1 对 19.8 GB/s，端到端屋顶线 0.85 对 0.73）；2–39 个 token 走点积分块，那里每个激活向量供 3 行权重复用，
+// 读激活不是瓶颈，而在循环里转换会让计算受限时慢约 40%（Zen 3，2816 × 2048，4–39 个 token）。
+bool packed_bf16(int64_t n_tokens) { return n_tokens == 1 && g_isa != Isa::kAvx512; }
+
 struct RoundedActivations {
   std::vector<uint16_t> bf16;
   std::vector<float> f32;
@@ -59,7 +76,7 @@ struct RoundedActivations {
 // 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols），写到 buf 的 offset 处
 void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, RoundedActivations& buf,
                        size_t offset) {
-  if (n_tokens == 1) return row_from_f32(DType::kBF16, x, buf.bf16.data() + offset, cols);
+  if (packed_bf16(n_tokens)) return row_from_f32(DType::kBF16, x, buf.bf16.data() + offset, cols);
   for (int64_t t = 0; t < n_tokens; ++t)
     for (int64_t c = 0; c < cols; ++c)
       buf.f32[offset + size_t(t * cols + c)] = bf16_to_f32(f32_to_bf16(x[t * ldx + c]));
@@ -68,7 +85,7 @@ void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t co
 // 对已舍入的激活（行距 cols）计算行 [b, e)
 void rows_rounded(const RoundedActivations& buf, size_t offset, int64_t n_tokens, const Weight& w, float* y,
                   int64_t ldy, int64_t b, int64_t e) {
-  if (n_tokens == 1) return g_table->gemv_bf16x_rows(buf.bf16.data() + offset, w, y, b, e);
+  if (packed_bf16(n_tokens)) return g_table->gemv_bf16x_rows(buf.bf16.data() + offset, w, y, b, e);
   g_table->matmul_rows(buf.f32.data() + offset, w.cols, n_tokens, w, y, ldy, b, e);
 }
 
@@ -76,7 +93,7 @@ void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float*
   if (bf16_gemm(n_tokens, w)) return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
   if (bf16_activations(n_tokens, w)) {
     thread_local RoundedActivations buf;
-    if (n_tokens == 1)
+    if (packed_bf16(n_tokens))
       buf.bf16.resize(size_t(w.cols));
     else
       buf.f32.resize(size_t(n_tokens * w.cols));
@@ -87,6 +104,24 @@ void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float*
 }
 
 }  // namespace
+
+int64_t g_prefetch_bytes = initial_prefetch_bytes();
+
+int64_t default_prefetch_bytes() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return 1024;
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  return std::strcmp(vendor, "AuthenticAMD") == 0 ? 1024 : 3072;
+}
+int64_t prefetch_bytes() { return g_prefetch_bytes; }
+void set_prefetch_bytes(int64_t bytes) {
+  if (bytes < 0 || bytes > 65536)
+    throw Error(ErrorCode::kConfig, cat("GEMV 预取提前量 ", bytes, " 字节越界（应为 0…65536）"));
+  g_prefetch_bytes = bytes;
+}
 
 // F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位。
 bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
@@ -174,7 +209,7 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   struct Rounded {
     const float* x;
     int64_t ldx, n_tokens, cols;
-    size_t offset;  // 在 act_storage.bf16（1 个 token）或 act_storage.f32 中
+    size_t offset;  // 在 act_storage.bf16（packed_bf16）或 act_storage.f32 中
   };
   thread_local std::vector<Rounded> rounded_storage;
   std::vector<Rounded>& rounded = rounded_storage;
@@ -184,7 +219,7 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
     if (!bf16_activations(m.n_tokens, *m.w)) return kNoBf16;
     for (const Rounded& r : rounded)
       if (r.x == m.x && r.ldx == m.ldx && r.n_tokens == m.n_tokens && r.cols == m.w->cols) return r.offset;
-    size_t& size = m.n_tokens == 1 ? size16 : size32;
+    size_t& size = packed_bf16(m.n_tokens) ? size16 : size32;
     rounded.push_back({m.x, m.ldx, m.n_tokens, m.w->cols, size});
     size += size_t(m.n_tokens * m.w->cols);
     return rounded.back().offset;

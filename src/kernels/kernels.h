@@ -32,6 +32,13 @@ void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
 bool bf16_dot_supported();
 
+// 单 token GEMV 的软件预取提前量（字节，0…65536）：只影响速度，不影响结果。最佳值随机器而变
+// （1 GiB 的 GEMV 对 STREAM 式读：Zen 3 上 1 KiB 最好、2 KiB 起变差；Intel Xeon 上 1 KiB 只到 0.82、3 KiB 0.95），
+// 默认按 CPU 厂商取（AMD 1024，其余 3072），环境变量 DSINFER_PREFETCH_BYTES 可覆盖。越界抛出 Error(kConfig)。
+int64_t default_prefetch_bytes();
+int64_t prefetch_bytes();
+void set_prefetch_bytes(int64_t bytes);
+
 // y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行的固定分块在线程间分配（见 matmul_batch），结果与线程数无关。
 void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
             ThreadPool& pool);

@@ -10,6 +10,9 @@ namespace dsinfer::kernels {
 // 2 线程）32 个 token 时点积 100 GFLOP/s 对 GEMM 75–86，48 个时 GEMM 92–116 对点积 103，交点在 40 附近。
 inline constexpr int64_t kGemmMinTokens = 40;
 
+// GEMV 软件预取的提前量（字节），由 set_prefetch_bytes 设置；各 ISA 的翻译单元共用
+extern int64_t g_prefetch_bytes;
+
 struct KernelTable {
   void (*matmul_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                       int64_t ldy, int64_t row_begin, int64_t row_end);

@@ -90,19 +90,16 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
   for (; r < r1; ++r) tile<S, D, 1, TT>(w, r, x, ldx, y, ldy);
 }
 
-// 软件预取的提前量（字节）与层级。硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB：
-// 每进入新的一页它都要重新识别流，内存级并行度掉下来。提前 1 KiB 用 prefetcht1 把后面的缓存行
-// 先拉进 L2，实测（2 核 Zen 3，1 GiB 的 GEMV 与 STREAM 式读交替 60 轮的中位数）从读带宽的 0.77 提到 0.89；
-// 512 B 太近、2 KiB 以上又开始变差，prefetchnta 比 t1 差约 5%。
-inline constexpr int64_t kPrefetchBytes = 1024;
-
+// 软件预取：硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB，每进入新的一页它都要重新识别流，
+// 内存级并行度掉下来。GEMV 每步用 prefetcht1 把 ahead 字节（prefetch_bytes()，按 CPU 厂商选，见 kernels.h）
+// 之后的缓存行先拉进 L2。
 template <int64_t kBytes>
-inline void prefetch_lines(const uint8_t* p) {
-  for (int64_t o = 0; o < kBytes; o += 64) __builtin_prefetch(p + kPrefetchBytes + o, 0, 2);
+inline void prefetch_lines(const uint8_t* p, int64_t ahead) {
+  for (int64_t o = 0; o < kBytes; o += 64) __builtin_prefetch(p + ahead + o, 0, 2);
 }
 
 // 单 token 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流），
-// 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 kPrefetchBytes 之后的同样多字节。
+// 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 prefetch_bytes() 之后的同样多字节。
 // FP8 在每个 128 列块内累加后乘块缩放。激活 x 也按字节指针、以 dtype XD 读取：XD = F32，或 BF16
 // （matmul_precision = bf16 时已舍入的激活，与权重共用 load_w 的转换）。
 template <class S, DType D, DType XD>
@@ -112,6 +109,7 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x
   const auto xv = [x](int64_t k) { return S::template load_w<XD>(x + k * XE); };
   const int64_t cols = w.cols;
   const int64_t block = D == DType::kF8E4M3 ? kFp8BlockSize : cols;
+  const int64_t ahead = g_prefetch_bytes;
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* row = w.row_ptr(r);
     V total = S::zero();
@@ -121,7 +119,7 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x
       V a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
       int64_t k = kb;
       for (; k + 4 * W <= ke; k += 4 * W) {
-        prefetch_lines<4 * W * E>(row + k * E);
+        prefetch_lines<4 * W * E>(row + k * E, ahead);
         a0 = S::fma(S::template load_w<D>(row + k * E), xv(k), a0);
         a1 = S::fma(S::template load_w<D>(row + (k + W) * E), xv(k + W), a1);
         a2 = S::fma(S::template load_w<D>(row + (k + 2 * W) * E), xv(k + 2 * W), a2);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/error.h"
 
 namespace dsinfer::kernels {
 namespace {
@@ -435,6 +436,30 @@ TEST_P(IsaTest, Bf16ActivationsSharedAcrossBatchJobs) {
     matmul_rows(xs[i], ldx[i], tokens[i], *ws[i], direct.data(), ws[i]->rows, 0, ws[i]->rows);
     ASSERT_EQ(0, std::memcmp(direct.data(), expected[i].data(), direct.size() * sizeof(float))) << "job " << i;
   }
+}
+
+// GEMV 的软件预取提前量只影响速度：任何取值下单 token 的结果都逐位相同；越界的取值被拒绝
+TEST_P(IsaTest, PrefetchDistanceDoesNotChangeResults) {
+  const int64_t saved = prefetch_bytes();
+  ThreadPool pool(2);
+  for (DType dt : {DType::kBF16, DType::kF32, DType::kF8E4M3}) {
+    TestWeight tw = make_weight(dt, 300, 2048, 3);
+    auto x = random_vec(2048, 4);
+    std::vector<float> expected(300), y(300);
+    matmul(x.data(), 2048, 1, tw.w, expected.data(), 300, pool);
+    for (int64_t bytes : {int64_t(0), int64_t(64), int64_t(1024), int64_t(3072), int64_t(65536)}) {
+      set_prefetch_bytes(bytes);
+      EXPECT_EQ(prefetch_bytes(), bytes);
+      matmul(x.data(), 2048, 1, tw.w, y.data(), 300, pool);
+      ASSERT_EQ(0, std::memcmp(y.data(), expected.data(), sizeof(float) * 300)) << dtype_name(dt) << " " << bytes;
+    }
+    set_prefetch_bytes(saved);
+  }
+  EXPECT_THROW(set_prefetch_bytes(-1), Error);
+  EXPECT_THROW(set_prefetch_bytes(65537), Error);
+  EXPECT_EQ(prefetch_bytes(), saved);
+  const int64_t d = default_prefetch_bytes();
+  EXPECT_TRUE(d == 1024 || d == 3072) << d;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
