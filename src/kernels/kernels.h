@@ -25,8 +25,9 @@ bool isa_supported(Isa isa);
 
 // 矩阵乘的精度：kF32（默认）激活保持 f32，与参考实现一致。kBf16 时 BF16 权重的矩阵乘把激活就近舍入成
 // BF16（与 llama.cpp 的 BF16 路径同样的取舍，logits 有 1e-2 量级偏差）：token 少（< 40，解码、MTP 验证）时
-// 在各指令集路径上都舍入（单 token 的 GEMV 直接读 BF16 激活，激活字节减半，解码更接近带宽上限）；token 多
-// （≥ 12）且 CPU 有 AVX512_BF16 时用其点积指令做 GEMM；其余（没有 AVX512_BF16 的预填充）仍是 f32 激活。
+// 在各指令集路径上都舍入（AVX2 路径上单 token 的 GEMV 直接读 BF16 激活，激活字节减半；其余存放舍入后的 f32 值，
+// 见 kernels.cpp 的 packed_bf16）；token 多（≥ 12）且 CPU 有 AVX512_BF16 时用其点积指令做 GEMM；其余
+// （没有 AVX512_BF16 的预填充）仍是 f32 激活。
 enum class MatmulPrecision { kF32, kBf16 };
 void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
