@@ -94,10 +94,12 @@ void BM_MatmulBf16Dot(benchmark::State& state) {
 }
 BENCHMARK(BM_MatmulBf16Dot)->Arg(48)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// 解码 GEMV 的真实情形：依次流过总计约 1 GiB 的 16 个 BF16 矩阵（16384 × 2048，v2-lite 的列数）（远大于缓存），与 StreamRead 对比。
-// 参数 0：f32 激活；1：matmul_precision = bf16（激活舍入成 BF16；有 AVX512_BF16 时用 vdpbf16ps）。
+// 解码 GEMV 的真实情形：依次流过总计约 1 GiB 的 16 个 BF16 矩阵（16384 × 2048，v2-lite 的列数，远大于缓存），
+// 与 StreamRead 对比。参数一 0：f32 激活；1：matmul_precision = bf16（激活舍入成 BF16；AVX2 路径直接读 BF16 激活，
+// AVX-512 路径读舍入后的 f32）。参数二：token 数（1 = 解码，8 = batch 8 解码 / MTP 验证的小批点积）。
 void BM_GemvStream(benchmark::State& state) {
   const bool bf16 = state.range(0) == 1;
+  const int64_t T = state.range(1);
   const int64_t n_mats = 16, rows = 16384, cols = 2048;
   const size_t bytes = size_t(rows * cols) * 2;
   Buffer<uint8_t> storage(bytes * size_t(n_mats));
@@ -108,18 +110,18 @@ void BM_GemvStream(benchmark::State& state) {
   }, 1 << 20);
   std::vector<Weight> ws;
   for (int64_t m = 0; m < n_mats; ++m) ws.push_back(Weight{DType::kBF16, rows, cols, storage.data() + size_t(m) * bytes, nullptr});
-  std::vector<float> x(static_cast<size_t>(cols), 0.01f), y(static_cast<size_t>(rows));
+  std::vector<float> x(static_cast<size_t>(T * cols), 0.01f), y(static_cast<size_t>(T * rows));
   set_matmul_precision(bf16 ? MatmulPrecision::kBf16 : MatmulPrecision::kF32);
   for (auto _ : state) {
-    for (const Weight& w : ws) matmul(x.data(), cols, 1, w, y.data(), rows, pool());
+    for (const Weight& w : ws) matmul(x.data(), cols, T, w, y.data(), rows, pool());
     benchmark::DoNotOptimize(y.data());
   }
   set_matmul_precision(MatmulPrecision::kF32);
   state.counters["weight_GBps"] =
       benchmark::Counter(double(bytes * size_t(n_mats)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
-  state.SetLabel(bf16 ? "bf16 激活" : "f32 激活");
+  state.SetLabel(std::string(bf16 ? "bf16 激活" : "f32 激活") + " T=" + std::to_string(T));
 }
-BENCHMARK(BM_GemvStream)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GemvStream)->ArgsProduct({{0, 1}, {1, 8}})->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // MoE 专家批：E 个专家各 T 个 token 的 gate 与 up（一次 matmul_batch），模拟预填充时的专家计算
 void BM_MoeExpertBatch(benchmark::State& state) {
