@@ -80,7 +80,7 @@ std::vector<Key> make_keys() {
        },
        [](const C& c) { return c.isa; }},
       {"matmul_precision", Kind::kEnum,
-       "BF16 权重矩阵乘的激活精度：f32（与参考实现一致）| bf16（激活舍入成 BF16：解码的点积少读一半激活，预填充在有 AVX512_BF16 时用其点积，logits 有 1e-2 量级偏差）",
+       "BF16 权重矩阵乘的激活精度：f32（与参考实现一致）| bf16（激活舍入成 BF16：AVX2 路径上解码的点积少读一半激活，预填充在有 AVX512_BF16 时用其点积，logits 有 1e-2 量级偏差）",
        [](C& c, const std::string& v) {
          if (v == "f32") c.bf16_matmul = false;
          else if (v == "bf16") c.bf16_matmul = true;
