@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 复现 bench/README.md 中 CPU 速度与内存的全部测量（issue 5 / SC-001，以及 MTP 的 SC-002）。
-# 用法：bash bench/run_cpu_bench.sh [输出目录]（默认 bench/results）。需要约 30 GB 磁盘、20 GB 内存、约 1 小时。
+# 用法：bash bench/run_cpu_bench.sh [输出目录]（默认 bench/results）。需要约 30 GB 磁盘、20 GB 内存、1 小时多。
 # 机器是共享虚拟机：每项取多轮中位数；带宽与解码逐段配对测量（见 docs/performance.md）。
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,13 @@ $B bench -m $V2L --load-mode mmap -p 512 -n 128 --reps 3 --bandwidth -t 2 --json
 # BF16 激活（matmul_precision = bf16）：预填充在有 AVX512_BF16 时用其点积，解码的点积少读一半激活
 $B bench -m $V2L --load-mode read -p 512 -n 128 --reps 5 --bandwidth -t 2 --matmul-precision bf16 --json \
   > $OUT/v2lite8-bf16-read-t2-bf16matmul.json
+
+# GEMV 软件预取提前量：1024（Zen 3 上调的值）与本机默认（AMD 1024，其余 3072）交替 3 对
+for i in 1 2 3; do
+  DSINFER_PREFETCH_BYTES=1024 $B bench -m $V2L --load-mode read -p 16 -n 128 --reps 3 --bandwidth -t 2 --json \
+    > $OUT/v2lite8-bf16-read-t2-prefetch1024-$i.json
+  $B bench -m $V2L --load-mode read -p 16 -n 128 --reps 3 --bandwidth -t 2 --json > $OUT/v2lite8-bf16-read-t2-prefetchdefault-$i.json
+done
 
 # 3. SC-001：上下文 8192 时两种 MLA 模式的 KV 字节、峰值内存与解码速度（各自独立进程，峰值内存互不影响）
 for mode in latent expanded; do
