@@ -7,6 +7,7 @@
 
 #include "core/buffer.h"
 #include "core/dtype.h"
+#include "kernels/cpu/kernel_table.h"
 #include "kernels/kernels.h"
 
 namespace dsinfer::kernels {
@@ -74,21 +75,22 @@ void matmul_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Matmul)->Apply(matmul_args)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// 预填充 GEMM 的 BF16 点积路径（matmul_precision = bf16），与同形状的 f32 路径（BM_Matmul/1/512/...）对比
+// 预填充 GEMM 的 BF16 点积内核（AVX512_BF16），与同形状的 f32 路径（BM_Matmul/1/512/...）对比。直接调用内核
+// （按 96 行的块分给线程），所以在 matmul 不启用它的 CPU（bf16_dot_gemm_enabled 为假）上也能测。
 void BM_MatmulBf16Dot(benchmark::State& state) {
   if (!bf16_dot_supported()) {
     state.SkipWithError("CPU 不支持 AVX512_BF16");
     return;
   }
-  set_matmul_precision(MatmulPrecision::kBf16);
   const int64_t T = state.range(0), N = 2048, K = 2048;
   RandomWeight rw(DType::kBF16, N, K);
   std::vector<float> x(static_cast<size_t>(T * K), 0.01f), y(static_cast<size_t>(T * N));
   for (auto _ : state) {
-    matmul(x.data(), K, T, rw.w, y.data(), N, pool());
+    pool().parallel_for(N, [&](int64_t b, int64_t e, int) {
+      avx512bf16::gemm_rows(x.data(), K, T, rw.w, y.data(), N, b, e);
+    }, 96);
     benchmark::DoNotOptimize(y.data());
   }
-  set_matmul_precision(MatmulPrecision::kF32);
   state.counters["GFLOPs"] =
       benchmark::Counter(2.0 * double(T * N * K) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }

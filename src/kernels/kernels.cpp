@@ -49,11 +49,11 @@ Isa g_isa = initial_isa();
 const KernelTable* g_table = &table_for(g_isa);
 MatmulPrecision g_precision = MatmulPrecision::kF32;
 
-// BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + CPU 支持”的情形
+// BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + 已启用（bf16_dot_gemm_enabled）”的情形
 constexpr int64_t kBf16GemmMinTokens = 12;
 bool bf16_gemm(int64_t n_tokens, const Weight& w) {
   return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
-         g_isa == Isa::kAvx512 && bf16_dot_supported();
+         g_isa == Isa::kAvx512 && bf16_dot_gemm_enabled();
 }
 // 其余 token 少（点积形式，< kGemmMinTokens）的 BF16 权重矩阵乘：bf16 精度下先把激活舍入成 BF16
 bool bf16_activations(int64_t n_tokens, const Weight& w) {
@@ -107,15 +107,17 @@ void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float*
 
 int64_t g_prefetch_bytes = initial_prefetch_bytes();
 
-int64_t default_prefetch_bytes() {
+bool cpu_is_amd() {
   unsigned a = 0, b = 0, c = 0, d = 0;
-  if (!__get_cpuid(0, &a, &b, &c, &d)) return 1024;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
   char vendor[13] = {};
   std::memcpy(vendor, &b, 4);
   std::memcpy(vendor + 4, &d, 4);
   std::memcpy(vendor + 8, &c, 4);
-  return std::strcmp(vendor, "AuthenticAMD") == 0 ? 1024 : 3072;
+  return std::strcmp(vendor, "AuthenticAMD") == 0;
 }
+
+int64_t default_prefetch_bytes() { return cpu_is_amd() ? 1024 : 3072; }
 int64_t prefetch_bytes() { return g_prefetch_bytes; }
 void set_prefetch_bytes(int64_t bytes) {
   if (bytes < 0 || bytes > 65536)
@@ -125,6 +127,7 @@ void set_prefetch_bytes(int64_t bytes) {
 
 // F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位。
 bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
+bool bf16_dot_gemm_enabled() { return bf16_dot_supported() && cpu_is_amd(); }
 void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
 MatmulPrecision matmul_precision() { return g_precision; }
 

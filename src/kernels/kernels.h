@@ -26,12 +26,16 @@ bool isa_supported(Isa isa);
 // 矩阵乘的精度：kF32（默认）激活保持 f32，与参考实现一致。kBf16 时 BF16 权重的矩阵乘把激活就近舍入成
 // BF16（与 llama.cpp 的 BF16 路径同样的取舍，logits 有 1e-2 量级偏差）：token 少（< 40，解码、MTP 验证）时
 // 在各指令集路径上都舍入（AVX2 路径上单 token 的 GEMV 直接读 BF16 激活，激活字节减半；其余存放舍入后的 f32 值，
-// 见 kernels.cpp 的 packed_bf16）；token 多（≥ 12）且 CPU 有 AVX512_BF16 时用其点积指令做 GEMM；其余
-// （没有 AVX512_BF16 的预填充）仍是 f32 激活。
+// 见 kernels.cpp 的 packed_bf16）；token 多（≥ 12）且 bf16_dot_gemm_enabled() 时用 AVX512_BF16 的点积指令做 GEMM；
+// 其余预填充仍是 f32 激活。
 enum class MatmulPrecision { kF32, kBf16 };
 void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
-bool bf16_dot_supported();
+bool bf16_dot_supported();  // CPU 有 AVX512_BF16（与 AVX-512 路径）
+// 预填充是否用 AVX512_BF16 的点积 GEMM：CPU 支持且是 AMD。Zen 5 上它比 f32 GEMM 快（pp512 167.6 对 154.2 tok/s）；
+// Intel Xeon 上只有 f32 GEMM 的 0.64 倍（BM_MatmulBf16Dot/512 167 对 BM_Matmul 263 GFLOP/s，pp512 105–109 对 151–158），
+// 那里 bf16 精度的预填充改走 f32 激活的 GEMM。
+bool bf16_dot_gemm_enabled();
 
 // 单 token GEMV 的软件预取提前量（字节，0…65536）：只影响速度，不影响结果。最佳值随机器而变
 // （1 GiB 的 GEMV 对 STREAM 式读：Zen 3 上 1 KiB 最好、2 KiB 起变差；Intel Xeon 上 1 KiB 只到 0.82、3 KiB 0.95），
