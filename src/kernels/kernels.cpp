@@ -107,7 +107,8 @@ void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float*
 
 int64_t g_prefetch_bytes = initial_prefetch_bytes();
 
-bool cpu_is_amd() {
+// cpuid 在虚拟机里会陷入虚拟机监控器（每次微秒级），结果只查一次
+static bool query_cpu_is_amd() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
   char vendor[13] = {};
@@ -115,6 +116,10 @@ bool cpu_is_amd() {
   std::memcpy(vendor + 4, &d, 4);
   std::memcpy(vendor + 8, &c, 4);
   return std::strcmp(vendor, "AuthenticAMD") == 0;
+}
+static bool cpu_is_amd() {
+  static const bool amd = query_cpu_is_amd();
+  return amd;
 }
 
 int64_t default_prefetch_bytes() { return cpu_is_amd() ? 1024 : 3072; }
@@ -127,13 +132,19 @@ void set_prefetch_bytes(int64_t bytes) {
 
 // F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位。
 bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
-bool bf16_dot_gemm_enabled() { return bf16_dot_supported() && cpu_is_amd(); }
+bool bf16_dot_gemm_enabled() {
+  static const bool enabled = bf16_dot_supported() && cpu_is_amd();  // 矩阵乘的热路径上每次都查，只算一次
+  return enabled;
+}
 void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
 MatmulPrecision matmul_precision() { return g_precision; }
 
 static bool cpu_has_f16c() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+  static const bool has = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+  }();
+  return has;
 }
 
 bool isa_supported(Isa isa) {
