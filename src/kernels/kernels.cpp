@@ -130,7 +130,6 @@ void set_prefetch_bytes(int64_t bytes) {
   g_prefetch_bytes = bytes;
 }
 
-// F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位。
 bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
 bool bf16_dot_gemm_enabled() {
   static const bool enabled = bf16_dot_supported() && cpu_is_amd();  // 矩阵乘的热路径上每次都查，只算一次
@@ -139,6 +138,7 @@ bool bf16_dot_gemm_enabled() {
 void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
 MatmulPrecision matmul_precision() { return g_precision; }
 
+// F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位；结果缓存，理由同 cpu_is_amd。
 static bool cpu_has_f16c() {
   static const bool has = [] {
     unsigned a = 0, b = 0, c = 0, d = 0;
