@@ -1,4 +1,4 @@
-// 数据类型与标量转换：F32 / BF16 / F16 / F8_E4M3（OCP e4m3fn，见 spec §2.3）。
+// 数据类型与标量转换：F32 / BF16 / F16 / F8_E4M3（OCP e4m3fn，见 docs/spec.md §2.3）。
 // 标量转换是 SIMD 内核的测试基准（oracle）；热路径在 kernels/ 中向量化。
 #pragma once
 

@@ -1,7 +1,7 @@
 // Weight：线性层权重的只读视图 [rows, cols]（行主序，PyTorch 的 [out, in]），保持存储 dtype。
 // 行距 ld 允许非连续的视图（如 KV 缓存中某一头的 K 列）。
 // FP8 权重另带 128×128 分块的 weight_scale_inv（f32，形状 [ceil(rows/128), ceil(cols/128)]），
-// 内核在计算时逐块反量化：W[i,j] = fp8(Wq[i,j]) * s[i/128, j/128]（spec §2.3）。
+// 内核在计算时逐块反量化：W[i,j] = fp8(Wq[i,j]) * s[i/128, j/128]（docs/spec.md §2.3）。
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// ModelConfig：Hugging Face config.json 中所有影响计算的字段（spec §1），解析一次并校验。
+// ModelConfig：Hugging Face config.json 中所有影响计算的字段（docs/spec.md §1），解析一次并校验。
 // 缺字段 / 取值非法 / 未知架构都抛出 Error，消息点名 config.json 路径与字段名。
 #pragma once
 
@@ -11,7 +11,7 @@ namespace dsinfer {
 enum class Architecture { kDeepseekV2, kDeepseekV3 };
 enum class ScoringFunc { kSoftmax, kSigmoid };
 // greedy：全局 top-k；group_limited_greedy：组分 = 组内最大值（V2）；
-// noaux_tc：加偏置选择，组分 = 组内前 2 之和（V3）。见 spec §3.7。
+// noaux_tc：加偏置选择，组分 = 组内前 2 之和（V3）。见 docs/spec.md §3.7。
 enum class TopkMethod { kGreedy, kGroupLimitedGreedy, kNoauxTc };
 
 struct RopeScaling {
@@ -67,7 +67,7 @@ struct ModelConfig {
   int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
   // 与 HF / vLLM 相同：n_routed_experts 非空、l >= first_k_dense_replace 且 l % moe_layer_freq == 0。
   bool is_moe_layer(int64_t layer) const;
-  // softmax 缩放 = qk_head_dim^-0.5 × mscale²，mscale = 0.1·mscale_all_dim·ln(factor) + 1（spec §3.5）。
+  // softmax 缩放 = qk_head_dim^-0.5 × mscale²，mscale = 0.1·mscale_all_dim·ln(factor) + 1（docs/spec.md §3.5）。
   double softmax_scale() const;
   const char* architecture_name() const;
 };

@@ -1,4 +1,4 @@
-// safetensors 读取：8 字节小端头长度 N + N 字节 JSON 头 + 原始数据（spec §2.4）。
+// safetensors 读取：8 字节小端头长度 N + N 字节 JSON 头 + 原始数据（docs/spec.md §2.4）。
 // 所有越界检查都在这里完成：头长度超出文件、偏移越界 / 重叠、dtype 未知、形状与字节数不符，
 // 都抛出 Error(kFormat) 并写明文件名与张量名。之后其他模块可以放心地直接读数据指针。
 #pragma once

@@ -22,7 +22,7 @@ using nlohmann::json;
 namespace {
 
 json preset_config(const std::string& preset) {
-  // spec §1 的真实数值
+  // docs/spec.md §1 的真实数值
   json c = {{"attention_bias", false},
             {"first_k_dense_replace", 1},
             {"hidden_act", "silu"},

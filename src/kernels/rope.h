@@ -1,4 +1,4 @@
-// RoPE 与 YaRN（spec §3.4）：对 qk_rope_head_dim 维向量按相邻两维（交错对）旋转。
+// RoPE 与 YaRN（docs/spec.md §3.4）：对 qk_rope_head_dim 维向量按相邻两维（交错对）旋转。
 // 频率 f_i = θ^(-2i/d)；YaRN 时 f_i' = f_i/factor·ramp(i) + f_i·(1 − ramp(i))，对所有位置生效。
 #pragma once
 

@@ -1,4 +1,4 @@
-// DecoderLayer：h = h + MLA(RMSNorm_attn(h))；h = h + FFN(RMSNorm_ffn(h))，FFN 为稠密 MLP 或 MoE（spec §3.1）。
+// DecoderLayer：h = h + MLA(RMSNorm_attn(h))；h = h + FFN(RMSNorm_ffn(h))，FFN 为稠密 MLP 或 MoE（docs/spec.md §3.1）。
 // 主模型的每一层与 MTP 模块内的那一层都用它。
 #pragma once
 

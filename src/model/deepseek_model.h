@@ -1,4 +1,4 @@
-// DeepseekModel：DeepseekV2ForCausalLM / DeepseekV3ForCausalLM 的主干（spec §3）。
+// DeepseekModel：DeepseekV2ForCausalLM / DeepseekV3ForCausalLM 的主干（docs/spec.md §3）。
 //   h = Embed[tokens]；逐层 DecoderLayer；logits = lm_head(RMSNorm_final(h))（只对要求输出的行）。
 // forward 是唯一入口：预填充、解码、多序列混合批次、MTP 验证都是同一种调用。
 // 不负责：采样、请求管理、文本（见 runtime/ 与 tokenizer/）。

@@ -1,5 +1,5 @@
 // SwiGLU 前馈：down(silu(x·gateᵀ) ⊙ (x·upᵀ))。用于前 first_k_dense_replace 个稠密层，
-// 也用于 MoE 的共享专家（宽度 n_shared_experts × moe_intermediate_size，spec §3.7）。
+// 也用于 MoE 的共享专家（宽度 n_shared_experts × moe_intermediate_size，docs/spec.md §3.7）。
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// MlaAttention：多头潜在注意力（spec §3.3–§3.6）。
+// MlaAttention：多头潜在注意力（docs/spec.md §3.3–§3.6）。
 //   q = (q_lora_rank ? RMSNorm(x·Wqaᵀ)·Wqbᵀ : x·Wqᵀ)，每头 [q_nope | q_pe]；
 //   [c_kv | k_pe] = x·Wkvaᵀ，c_kv 先 RMSNorm；q_pe 与 k_pe（所有头共享）做交错对 RoPE。
 // latent 模式缓存 [RMSNorm(c_kv) | k_pe]（kv_lora_rank + rope 个值），解码时吸收：

@@ -1,4 +1,4 @@
-// MoeRouter：DeepSeek 路由（spec §3.7）。
+// MoeRouter：DeepSeek 路由（docs/spec.md §3.7）。
 //   s = softmax(u) 或 sigmoid(u)，u = x·Wgᵀ（f32）；选择分数 = s (+ e_score_correction_bias)；
 //   组限制：group_limited_greedy 取组内最大值、noaux_tc 取组内前 2 之和，保留 topk_group 组，
 //   其余专家置 −inf（V3 的偏置分数可能为负，0 掩码不安全）；top-k 后权重取“无偏置”的 s，

@@ -1,4 +1,4 @@
-// MtpPredictor：DeepSeek-V3 的多 token 预测（NextN）模块，spec §4。模块 k 位于 model.layers.{L+k}：
+// MtpPredictor：DeepSeek-V3 的多 token 预测（NextN）模块，docs/spec.md §4。模块 k 位于 model.layers.{L+k}：
 //   x = eh_proj([enorm(embed(t_{i+1})) | hnorm(h_i)])   （词嵌入在前，与 vLLM / SGLang 一致）
 //   x = DecoderLayer_{L+k}(x, 位置 i)                    （自己的 KV 缓存，缓存第 k 层）
 //   logits = shared_head.head(shared_head.norm(x))

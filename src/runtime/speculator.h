@@ -1,4 +1,4 @@
-// Speculator：用 MTP（NextN）模块做自推测解码（spec §4.4–§4.5）。每步：
+// Speculator：用 MTP（NextN）模块做自推测解码（docs/spec.md §4.4–§4.5）。每步：
 //   1. 起草：MTP 模块先“追赶”上一步新确认的位置（输入 t_{i+1} 与主模型隐状态 h_i，一次前向），
 //      在最后一个位置给出 d_1；深度 j ≥ 2 用模块 min(j, n_modules)−1、位置前进一格、输入 d_{j−1}
 //      与上一深度 shared_head.norm 之前的输出。起草结束后把 MTP 缓存回滚到已确认的长度。
@@ -72,7 +72,7 @@ class Speculator {
   // MTP 相同（内置模型上约为普通解码的 12%），自适应就总比普通解码慢。所以 k=0 的步把积压截到最近
   // kCatchUpWindow 个位置，并丢掉 MTP 缓存：RoPE 的注意力分数只依赖位置差，整体平移位置不改变窗口内
   // 的结果，草稿只是少看了更早的上下文——接受与否由主模型验证，输出仍然无损。固定 k 时积压不超过 k+1，
-  // 预填充后的第一次追赶仍看完整的提示。
+  // 预填充后的首次追赶仍看完整的提示。
   static constexpr int64_t kCatchUpWindow = 8;
   void trim_backlog(SeqState& st);
   void draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k);

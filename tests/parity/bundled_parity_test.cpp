@@ -75,7 +75,7 @@ TEST_P(BundledParity, DecodeOneTokenAtATimeMatchesPrefillRows) {
   }
 }
 
-// 链式起草（spec §4.4）：第 1 个草稿来自位置 0..n-1 的一次 MTP 前向（输入 t_{i+1}、主模型隐状态 h_i）；
+// 链式起草（docs/spec.md §4.4）：第 1 个草稿来自位置 0..n-1 的一次 MTP 前向（输入 t_{i+1}、主模型隐状态 h_i）；
 // 第 d 个草稿在位置 n+d-2 输入第 d-1 个草稿与上一步最后位置的 MTP 输出（shared_head.norm 之前）。
 TEST_P(BundledParity, MtpLogitsAndChainedDrafts) {
   MtpPredictor mtp(*model_, GetParam());

@@ -1,6 +1,6 @@
 """PyTorch 模型 ↔ Hugging Face DeepSeek-V3 检查点（config.json + model.safetensors）。
 
-张量名逐字照 spec §2.1–§2.2：MTP 层在 model.layers.{num_hidden_layers + k}，其 embed_tokens 与
+张量名逐字照 docs/spec.md §2.1–§2.2：MTP 层在 model.layers.{num_hidden_layers + k}，其 embed_tokens 与
 shared_head.head 是主模型 embed_tokens / lm_head 的副本（同真实 V3 检查点）。
 存储：线性层、嵌入、归一化权重为 BF16；e_score_correction_bias 为 F32（同 V3）。
 """

@@ -24,7 +24,7 @@ CHAIN_DEPTHS = 4  # 链式起草深度（引擎最多起草 8 个；这里记录
 
 @torch.no_grad()
 def chained_drafts(model, hidden, mtp_input_ids, depths, zero_first):
-    """预填充之后用（唯一的）MTP 模块链式起草 depths 个 token，同引擎 / vLLM 的做法（spec §4.4）：
+    """预填充之后用（唯一的）MTP 模块链式起草 depths 个 token，同引擎 / vLLM 的做法（docs/spec.md §4.4）：
     第 1 步在位置 0..n-1 上输入 (mtp_input_ids[i], hidden[i])；第 d ≥ 2 步在位置 n+d-2 上输入上一步的
     草稿 token 和上一步最后位置的 MTP 解码层输出（shared_head.norm 之前），注意力看到 MTP 自己的全部历史。
     因果注意力下整段重算等于增量 KV 缓存。返回 (每步最后位置的 logits 列表, 草稿 token 列表)。"""

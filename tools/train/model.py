@@ -69,7 +69,7 @@ def yarn_mscale(factor, mscale):
 
 
 def rope_frequencies(cfg):
-    """每对维度的角频率 f_i（spec §3.4）；rope_scaling.type == yarn 时对所有位置做 YaRN 修正。"""
+    """每对维度的角频率 f_i（docs/spec.md §3.4）；rope_scaling.type == yarn 时对所有位置做 YaRN 修正。"""
     dim, base = cfg.qk_rope_head_dim, cfg.rope_theta
     freqs = base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
     rs = cfg.rope_scaling
@@ -183,7 +183,7 @@ class MoE(nn.Module):
         self.balance_loss = None
 
     def route(self, x):
-        """x: [N, D] → (idx [N, k], weight [N, k], scores [N, E])。spec §3.7。"""
+        """x: [N, D] → (idx [N, k], weight [N, k], scores [N, E])。docs/spec.md §3.7。"""
         cfg = self.cfg
         scores = torch.sigmoid(F.linear(x.float(), self.gate_weight.float()))
         choice = scores.detach() + self.e_score_correction_bias

@@ -30,7 +30,7 @@ TEST(ModelConfig, RealConfigsParseWithSpecValues) {
   EXPECT_EQ(lite.q_lora_rank, 0);
   EXPECT_EQ(lite.topk_method, TopkMethod::kGreedy);
   EXPECT_EQ(lite.eos_token_ids, std::vector<int32_t>{100001});
-  EXPECT_NEAR(lite.softmax_scale(), 0.114721, 1e-6);  // spec §3.5
+  EXPECT_NEAR(lite.softmax_scale(), 0.114721, 1e-6);  // docs/spec.md §3.5
   EXPECT_FALSE(lite.is_moe_layer(0));
   EXPECT_TRUE(lite.is_moe_layer(1));
   const ModelConfig v3 = load_model_config(kData + "/configs/deepseek-v3");

@@ -39,7 +39,7 @@ TEST(Rope, PlainFrequenciesAndInterleavedRotation) {
 }
 
 TEST(Rope, YarnRampMatchesSpecCorrectionRange) {
-  // spec §3.4：dim 64, base 1e4, orig 4096 → low = 10, high = 23
+  // docs/spec.md §3.4：dim 64, base 1e4, orig 4096 → low = 10, high = 23
   Rope plain(rope_config(false)), yarn(rope_config(true));
   for (int i = 0; i < 32; ++i) {
     const float f = plain.inv_freq()[size_t(i)];

@@ -1,4 +1,4 @@
-// 路由规则的单元测试（spec §3.7）：用一个 8 专家的门控权重构造已知的分数，检查每种 topk_method。
+// 路由规则的单元测试（docs/spec.md §3.7）：用一个 8 专家的门控权重构造已知的分数，检查每种 topk_method。
 #include "model/moe_router.h"
 
 #include <gtest/gtest.h>
