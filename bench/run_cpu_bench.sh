@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 复现 bench/README.md 中 CPU 速度与内存的全部测量（issue 5 / SC-001，以及 MTP 的 SC-002）。
+# 复现 bench/README.md 中 CPU 速度与内存的全部测量（SC-001，以及 MTP 的 SC-002）。
 # 用法：bash bench/run_cpu_bench.sh [输出目录]（默认 bench/results）。需要约 30 GB 磁盘、20 GB 内存、1 小时多。
 # 机器是共享虚拟机：每项取多轮中位数；带宽与解码逐段配对测量（见 docs/performance.md）。
 set -euo pipefail
