@@ -1,8 +1,10 @@
 // 同一进程里的两个引擎各用各的内核设置：一个走标量路径、f32 精度，另一个走本机的 SIMD 路径、bf16 精度。
-// 两者交替前向时，各自的 logits 与同样配置单独运行时逐位相同；bf16 的一个确实与 f32 的不同。
+// 两者交替（或在两个线程里同时）前向时，各自的 logits 与同样配置单独运行时逐位相同；bf16 的一个确实与 f32 的不同。
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
+#include <thread>
 
 #include "runtime/engine.h"
 
@@ -69,6 +71,23 @@ TEST(EngineIsolation, InterleavedEnginesWithDifferentKernelSettingsMatchTheirSol
   EXPECT_TRUE(same_bits(rb.logits, solo(bf16))) << "bf16 引擎的结果受了另一个引擎的影响";
   ASSERT_EQ(ra.logits.size(), rb.logits.size());
   EXPECT_FALSE(same_bits(ra.logits, rb.logits)) << "bf16 精度应当改变 logits；否则没有走 BF16 激活的路径";
+}
+
+// 同样的两个引擎在两个线程里同时前向：内核没有共享的可变状态，结果仍与单独运行逐位相同
+TEST(EngineIsolation, ConcurrentEnginesMatchTheirSoloRuns) {
+  const kernels::Isa simd = kernels::detect_isa();
+  if (simd == kernels::Isa::kScalar) GTEST_SKIP() << "本机只有标量路径，两个引擎无法走不同的指令集路径";
+  const OptimizationConfig f32 = config("scalar", "f32"), bf16 = config(kernels::isa_name(simd), "bf16");
+  Engine a(kModel, f32), b(kModel, bf16);
+  Sequence ra(a), rb(b);
+  auto run = [](Sequence& r) {
+    for (const auto& s : kSteps) r.step(s);
+  };
+  std::thread ta(run, std::ref(ra)), tb(run, std::ref(rb));
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(same_bits(ra.logits, solo(f32)));
+  EXPECT_TRUE(same_bits(rb.logits, solo(bf16)));
 }
 
 }  // namespace
