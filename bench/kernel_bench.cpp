@@ -2,6 +2,7 @@
 // StreamRead 带宽直接对比（roofline）。运行：make bench，或 ./build/bench/kernel_bench。
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -16,6 +17,18 @@ namespace {
 ThreadPool& pool() {
   static ThreadPool p(0);
   return p;
+}
+
+// 指令集路径：默认本机最佳；环境变量 DSINFER_ISA（scalar / avx2 / avx512，与 dsinfer 的同名配置项一致）可另选一条对比
+Isa bench_isa() {
+  const char* env = std::getenv("DSINFER_ISA");
+  const auto isa = env ? isa_from_name(env) : std::nullopt;
+  return isa ? *isa : detect_isa();
+}
+
+// 全部核的线程池、上面的路径与给定精度的内核上下文
+KernelContext context(MatmulPrecision precision = MatmulPrecision::kF32) {
+  return KernelContext(pool(), {bench_isa(), precision});
 }
 
 struct RandomWeight {
@@ -50,12 +63,13 @@ struct RandomWeight {
 
 // args: dtype, tokens, rows, cols
 void BM_Matmul(benchmark::State& state) {
+  const KernelContext kc = context();
   const DType dt = DType(state.range(0));
   const int64_t T = state.range(1), N = state.range(2), K = state.range(3);
   RandomWeight rw(dt, N, K);
   std::vector<float> x(static_cast<size_t>(T * K), 0.01f), y(static_cast<size_t>(T * N));
   for (auto _ : state) {
-    matmul(x.data(), K, T, rw.w, y.data(), N, pool());
+    matmul(kc, x.data(), K, T, rw.w, y.data(), N);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["weight_GBps"] = benchmark::Counter(double(rw.w.bytes()) * double(state.iterations()) / 1e9,
@@ -113,12 +127,11 @@ void BM_GemvStream(benchmark::State& state) {
   std::vector<Weight> ws;
   for (int64_t m = 0; m < n_mats; ++m) ws.push_back(Weight{DType::kBF16, rows, cols, storage.data() + size_t(m) * bytes, nullptr});
   std::vector<float> x(static_cast<size_t>(T * cols), 0.01f), y(static_cast<size_t>(T * rows));
-  set_matmul_precision(bf16 ? MatmulPrecision::kBf16 : MatmulPrecision::kF32);
+  const KernelContext kc = context(bf16 ? MatmulPrecision::kBf16 : MatmulPrecision::kF32);
   for (auto _ : state) {
-    for (const Weight& w : ws) matmul(x.data(), cols, T, w, y.data(), rows, pool());
+    for (const Weight& w : ws) matmul(kc, x.data(), cols, T, w, y.data(), rows);
     benchmark::DoNotOptimize(y.data());
   }
-  set_matmul_precision(MatmulPrecision::kF32);
   state.counters["weight_GBps"] =
       benchmark::Counter(double(bytes * size_t(n_mats)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   state.SetLabel(std::string(bf16 ? "bf16 激活" : "f32 激活") + " T=" + std::to_string(T));
@@ -127,6 +140,7 @@ BENCHMARK(BM_GemvStream)->ArgsProduct({{0, 1}, {1, 8}})->UseRealTime()->Unit(ben
 
 // MoE 专家批：E 个专家各 T 个 token 的 gate 与 up（一次 matmul_batch），模拟预填充时的专家计算
 void BM_MoeExpertBatch(benchmark::State& state) {
+  const KernelContext kc = context();
   const int64_t E = state.range(0), T = state.range(1), N = 1408, K = 2048;
   std::vector<RandomWeight> ws;
   ws.reserve(size_t(2 * E));
@@ -135,7 +149,7 @@ void BM_MoeExpertBatch(benchmark::State& state) {
   std::vector<MatmulJob> jobs;
   for (int64_t i = 0; i < 2 * E; ++i) jobs.push_back({x.data() + (i / 2) * T * K, K, T, &ws[size_t(i)].w, y.data() + i * T * N, N});
   for (auto _ : state) {
-    matmul_batch(jobs.data(), jobs.size(), pool());
+    matmul_batch(kc, jobs.data(), jobs.size());
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GFLOPs"] = benchmark::Counter(2.0 * double(2 * E * T * N * K) * double(state.iterations()) / 1e9,
@@ -167,6 +181,7 @@ struct LatentCache {
 
 // 逐 token 内核（上下文短于分块注意力阈值时用）：每个头各做一遍点积与 axpy，单线程
 void BM_AttentionLatentDecode(benchmark::State& state) {
+  const KernelContext kc = context();
   const int64_t ctx = state.range(0);
   const LatentCache c(DType::kF32, ctx);
   std::vector<float> q(static_cast<size_t>(c.kHeads * c.kDk), 0.01f), out(static_cast<size_t>(c.kHeads * c.kDv)),
@@ -177,7 +192,7 @@ void BM_AttentionLatentDecode(benchmark::State& state) {
   a.dk = c.kDk, a.dv = c.kDv, a.scale = 0.1f;
   a.out = out.data(), a.out_head_stride = c.kDv;
   for (auto _ : state) {
-    attention(a, scratch.data());
+    attention(kc, a, scratch.data());
     benchmark::DoNotOptimize(out.data());
   }
   c.counters(state, ctx);
@@ -186,6 +201,7 @@ BENCHMARK(BM_AttentionLatentDecode)->Arg(64)->Arg(128)->Arg(512)->Arg(4096)->Arg
 
 // 共享键值的融合内核（长上下文 latent 解码）：16 个头一组，键块转换一次；单线程，参数为 {ctx, 0 = F32 / 1 = BF16 缓存}
 void BM_SharedKvAttention(benchmark::State& state) {
+  const KernelContext kc = context();
   const int64_t ctx = state.range(0);
   const LatentCache c(state.range(1) ? DType::kBF16 : DType::kF32, ctx);
   std::vector<float> q(static_cast<size_t>(c.kHeads * c.kDk), 0.01f), o(static_cast<size_t>(c.kHeads * c.kDv)),
@@ -198,7 +214,7 @@ void BM_SharedKvAttention(benchmark::State& state) {
   a.dk = c.kDk, a.dv = c.kDv, a.scale = 0.1f;
   a.o = o.data(), a.ldo = c.kDv, a.m = m.data(), a.l = l.data();
   for (auto _ : state) {
-    shared_kv_attention(a, scratch.data());
+    shared_kv_attention(kc, a, scratch.data());
     benchmark::DoNotOptimize(o.data());
   }
   c.counters(state, ctx);
@@ -208,12 +224,13 @@ BENCHMARK(BM_SharedKvAttention)
 
 // STREAM 式读带宽（与 dsinfer bench --bandwidth 相同的内核），作为 roofline 的分母
 void BM_StreamRead(benchmark::State& state) {
+  const KernelContext kc = context();
   const int64_t n = int64_t(1) << 28;  // 1 GiB
   Buffer<float> a(static_cast<size_t>(n));
   pool().parallel_for(n, [&](int64_t b, int64_t e, int) { std::fill(a.data() + b, a.data() + e, 1.0f); }, 4096);
   std::vector<float> sink(static_cast<size_t>(pool().size()));
   for (auto _ : state) {
-    pool().parallel_for(n, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += stream_read(a.data() + b, e - b); }, 4096);
+    pool().parallel_for(n, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += stream_read(kc, a.data() + b, e - b); }, 4096);
     benchmark::DoNotOptimize(sink.data());
   }
   state.counters["read_GBps"] = benchmark::Counter(double(n) * 4 * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);

@@ -7,8 +7,9 @@
 #include "app/engine_flags.h"
 #include "app/flags.h"
 #include "core/error.h"
-#include "kernels/kernels.h"
+#include "kernels/kernel_context.h"
 #include "runtime/bench_runner.h"
+#include "runtime/kernel_options.h"
 
 namespace dsinfer {
 
@@ -49,20 +50,20 @@ int cmd_bench(int argc, char** argv) {
   nlohmann::json j;
   std::unique_ptr<Engine> engine;
   BenchResult r;
+  // 只测带宽时没有引擎：自建线程池与内核上下文（与引擎同样由配置得出）
   std::unique_ptr<ThreadPool> own_pool;
-  ThreadPool* pool;
+  std::unique_ptr<kernels::KernelContext> own_kernels;
   if (!ef.model_dir.empty()) {
     engine = std::make_unique<Engine>(ef.model_dir, oc);
-    pool = &engine->pool();
   } else {
-    apply_isa(oc.isa);
     own_pool = std::make_unique<ThreadPool>(int(oc.threads));
-    pool = own_pool.get();
+    own_kernels = std::make_unique<kernels::KernelContext>(*own_pool, kernel_options(oc));
   }
-  j["threads"] = pool->size();
-  j["isa"] = std::string(kernels::isa_name(kernels::active_isa()));
-  j["prefetch_bytes"] = kernels::prefetch_bytes();
-  if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(*pool, bw_mib << 20).measure(10);
+  const kernels::KernelContext& kc = engine ? engine->kernels() : *own_kernels;
+  j["threads"] = kc.pool().size();
+  j["isa"] = std::string(kernels::isa_name(kc.isa()));
+  j["prefetch_bytes"] = kc.prefetch_bytes();
+  if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(kc, bw_mib << 20).measure(10);
   if (engine) {
     if (bandwidth) o.bandwidth_bytes = bw_mib << 20;
     r = run_benchmark(*engine, o);

@@ -28,6 +28,7 @@ void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
 OptimizationConfig EngineFlags::resolve() const {
   OptimizationConfig c;
   if (!config_path.empty()) c.load_toml_file(config_path);
+  c.load_environment();
   for (const auto& [k, v] : overrides) c.set(k, v);
   return c;
 }

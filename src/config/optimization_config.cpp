@@ -78,7 +78,7 @@ std::vector<Key> make_keys() {
            bad_value("isa", v, "可选：auto、scalar、avx2、avx512");
          c.isa = v;
        },
-       [](const C& c) { return c.isa; }},
+       [](const C& c) { return c.isa; }, "DSINFER_ISA"},
       {"matmul_precision", Kind::kEnum,
        "BF16 权重矩阵乘的激活精度：f32（与参考实现一致）| bf16（激活舍入成 BF16：AVX2 路径上解码的点积少读一半激活，预填充在有 AVX512_BF16 时用其点积，logits 有 1e-2 量级偏差）",
        [](C& c, const std::string& v) {
@@ -87,6 +87,10 @@ std::vector<Key> make_keys() {
          else bad_value("matmul_precision", v, "可选：f32、bf16");
        },
        [](const C& c) { return std::string(c.bf16_matmul ? "bf16" : "f32"); }},
+      {"prefetch_bytes", Kind::kInt,
+       "单 token GEMV 的软件预取提前量（字节，0…65536；0 = 按 CPU 厂商取默认值：AMD 1024、其余 3072），只影响速度",
+       [](C& c, const std::string& v) { c.prefetch_bytes = parse_int_value("prefetch_bytes", v, 0, 65536); },
+       [](const C& c) { return std::to_string(c.prefetch_bytes); }, "DSINFER_PREFETCH_BYTES"},
       {"mtp.enabled", Kind::kBool, "启用 MTP 自推测解码",
        [](C& c, const std::string& v) { c.mtp.enabled = parse_bool_value("mtp.enabled", v); },
        [](const C& c) { return bool_str(c.mtp.enabled); }},
@@ -170,6 +174,19 @@ void OptimizationConfig::load_toml_text(const std::string& text, const std::stri
       k->set(*this, value);
     } catch (const Error& e) {
       throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": ", e.what()));
+    }
+  }
+}
+
+void OptimizationConfig::load_environment(const EnvLookup& lookup) {
+  for (const auto& k : keys()) {
+    if (k.env.empty()) continue;
+    const char* value = lookup(k.env.c_str());
+    if (!value) continue;
+    try {
+      k.set(*this, value);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kConfig, cat("环境变量 ", k.env, ": ", e.what()));
     }
   }
 }

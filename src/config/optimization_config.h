@@ -1,18 +1,20 @@
 // OptimizationConfig：选择优化策略的唯一地方（MLA 模式、KV dtype、线程、批大小、权重加载方式、
-// 指令集路径、MTP 推测解码…）。来源优先级：默认值 < TOML 文件（--config）< 命令行参数。
+// 指令集路径、MTP 推测解码…）。来源优先级：默认值 < TOML 文件（--config）< 环境变量 < 命令行参数
+// （环境变量只对声明了 env 的配置项，见 load_environment；顺序由调用方 app/engine_flags.cpp 实现）。
 // 每个配置项只在 keys() 表中声明一次：名字、类型、说明、校验、读写；TOML 解析、命令行参数
 // （键名中的 '_' 与 '.' 换成 '-'，如 mtp.draft_tokens → --mtp-draft-tokens）与 dsinfer info 的
 // 打印都由这张表生成。未知配置项与非法取值抛出 Error(kConfig)，消息点名配置项。
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "core/dtype.h"
 #include "core/mapped_file.h"
-#include "model/forward_context.h"
+#include "core/mla_mode.h"
 
 namespace dsinfer {
 
@@ -25,6 +27,7 @@ struct OptimizationConfig {
   LoadMode load_mode = LoadMode::kMmap;
   std::string isa = "auto";  // auto | scalar | avx2 | avx512
   bool bf16_matmul = false;  // matmul_precision = "bf16"：BF16 权重的矩阵乘用 BF16 激活（解码与预填充）
+  int64_t prefetch_bytes = 0;  // 单 token GEMV 的软件预取提前量（字节）；0：按 CPU 厂商取默认值
   struct Mtp {
     bool enabled = false;
     int64_t draft_tokens = 1;  // 每步起草的 token 数 k（1…8）
@@ -39,6 +42,7 @@ struct OptimizationConfig {
     std::string help;
     std::function<void(OptimizationConfig&, const std::string&)> set;  // 校验失败时抛出
     std::function<std::string(const OptimizationConfig&)> get;
+    std::string env = {};  // 非空：同名环境变量覆盖此项（见 load_environment）
   };
   static const std::vector<Key>& keys();
   static std::string flag_name(const std::string& key);  // "mtp.draft_tokens" → "--mtp-draft-tokens"
@@ -48,6 +52,10 @@ struct OptimizationConfig {
   // 读取 TOML 文件并覆盖对应项；文件中的未知键、类型错误都点名文件与键。
   void load_toml_file(const std::string& path);
   void load_toml_text(const std::string& text, const std::string& source);
+  // 声明了 env 的配置项：环境变量存在时按同样的校验设置，非法取值抛出 Error(kConfig) 并点名环境变量。
+  // lookup 取环境变量的值（不存在时返回 nullptr），测试可替换。
+  using EnvLookup = std::function<const char*(const char*)>;
+  void load_environment(const EnvLookup& lookup = std::getenv);
   // 生效配置的 TOML 文本
   std::string to_toml() const;
 };

@@ -8,4 +8,11 @@ size_t Weight::bytes() const {
   return b;
 }
 
+void dequantize_row(const Weight& w, int64_t row, float* out) {
+  to_f32(w.dtype, w.row_ptr(row), out, size_t(w.cols));
+  if (w.dtype != DType::kF8E4M3) return;
+  const float* s = w.scale_inv + (row / kFp8BlockSize) * w.scale_cols();
+  for (int64_t c = 0; c < w.cols; ++c) out[c] *= s[c / kFp8BlockSize];
+}
+
 }  // namespace dsinfer

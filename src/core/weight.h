@@ -30,4 +30,8 @@ struct Weight {
   }
 };
 
+// 反量化一行为 f32（FP8 乘分块缩放）：标量实现，用于加载时的权重变换与测试基准；
+// 前向中的词嵌入查表用 kernels::dequantize_row（向量化，结果逐位相同）。
+void dequantize_row(const Weight& w, int64_t row, float* out);
+
 }  // namespace dsinfer

@@ -1,12 +1,7 @@
 #include "kernels/kernels.h"
 
-#include <cpuid.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -16,57 +11,24 @@ namespace dsinfer::kernels {
 
 namespace {
 
-const KernelTable& table_for(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return avx512::table();
-    case Isa::kAvx2: return avx2::table();
-    case Isa::kScalar: break;
-  }
-  return scalar::table();
-}
-
-// 启动时选择：DSINFER_ISA 环境变量优先，否则取本机最佳。
-Isa initial_isa() {
-  if (const char* env = std::getenv("DSINFER_ISA")) {
-    const auto isa = isa_from_name(env);
-    if (isa && isa_supported(*isa)) return *isa;
-  }
-  return detect_isa();
-}
-
-// 环境变量 DSINFER_PREFETCH_BYTES（整数字节）优先，否则按厂商取；非法的取值忽略并提示
-int64_t initial_prefetch_bytes() {
-  if (const char* env = std::getenv("DSINFER_PREFETCH_BYTES")) {
-    char* end = nullptr;
-    const long long v = std::strtoll(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 0 && v <= 65536) return v;
-    std::fprintf(stderr, "dsinfer: 忽略非法的 DSINFER_PREFETCH_BYTES='%s'（应为 0…65536 的整数）\n", env);
-  }
-  return default_prefetch_bytes();
-}
-
-Isa g_isa = initial_isa();
-const KernelTable* g_table = &table_for(g_isa);
-MatmulPrecision g_precision = MatmulPrecision::kF32;
-
 // BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + 已启用（bf16_dot_gemm_enabled）”的情形
 constexpr int64_t kBf16GemmMinTokens = 12;
-bool bf16_gemm(int64_t n_tokens, const Weight& w) {
-  return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
-         g_isa == Isa::kAvx512 && bf16_dot_gemm_enabled();
+bool bf16_gemm(const KernelContext& ctx, int64_t n_tokens, const Weight& w) {
+  return ctx.precision() == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
+         ctx.isa() == Isa::kAvx512 && bf16_dot_gemm_enabled();
 }
 // 其余 token 少（点积形式，< kGemmMinTokens）的 BF16 权重矩阵乘：bf16 精度下先把激活舍入成 BF16
-bool bf16_activations(int64_t n_tokens, const Weight& w) {
-  return g_precision == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens < kGemmMinTokens &&
-         !bf16_gemm(n_tokens, w);
+bool bf16_activations(const KernelContext& ctx, int64_t n_tokens, const Weight& w) {
+  return ctx.precision() == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens < kGemmMinTokens &&
+         !bf16_gemm(ctx, n_tokens, w);
 }
 
 // 舍入后激活的存放（两种存放的数值相同）：AVX2 路径上 1 个 token 紧密存 BF16，GEMV 每读 64 字节权重只从 L1
-// 取 64 字节激活——Zen 3（L1 32 KiB）上 f32 激活的缓存行被权重流挤出 L1，BF16 存放让 GEMV 从读带宽的 0.83 提到 0.93。
-// 其余情形存舍入后的 f32 值：AVX-512 路径上 GEMV 里多出的激活转换反而更慢（Intel Xeon，L1 48 KiB：1 GiB 的 GEMV
-// 22.1 对 19.8 GB/s，端到端屋顶线 0.85 对 0.73）；2–39 个 token 走点积分块，那里每个激活向量供 3 行权重复用，
-// 读激活不是瓶颈，而在循环里转换会让计算受限时慢约 40%（Zen 3，2816 × 2048，4–39 个 token）。
-bool packed_bf16(int64_t n_tokens) { return n_tokens == 1 && g_isa != Isa::kAvx512; }
+// 取 64 字节激活——L1 小的 CPU 上 f32 激活的缓存行会被权重流挤出 L1，BF16 存放让 GEMV 更接近读带宽。
+// 其余情形存舍入后的 f32 值：AVX-512 路径上 GEMV 里多出的激活转换反而更慢（那里 L1 较大，激活留得住）；
+// 2–39 个 token 走点积分块，那里每个激活向量供 3 行权重复用，读激活不是瓶颈，而在循环里转换会让计算受限的
+// 内核明显变慢。各自的测量见 bench/README.md。
+bool packed_bf16(const KernelContext& ctx, int64_t n_tokens) { return n_tokens == 1 && ctx.isa() != Isa::kAvx512; }
 
 struct RoundedActivations {
   std::vector<uint16_t> bf16;
@@ -74,132 +36,49 @@ struct RoundedActivations {
 };
 
 // 激活的 n_tokens 行（行距 ldx）就近舍入成 BF16，紧密排列（行距 cols），写到 buf 的 offset 处
-void round_activations(const float* x, int64_t ldx, int64_t n_tokens, int64_t cols, RoundedActivations& buf,
-                       size_t offset) {
-  if (packed_bf16(n_tokens)) return row_from_f32(DType::kBF16, x, buf.bf16.data() + offset, cols);
+void round_activations(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, int64_t cols,
+                       RoundedActivations& buf, size_t offset) {
+  if (packed_bf16(ctx, n_tokens)) return row_from_f32(DType::kBF16, x, buf.bf16.data() + offset, cols);
   for (int64_t t = 0; t < n_tokens; ++t)
     for (int64_t c = 0; c < cols; ++c)
       buf.f32[offset + size_t(t * cols + c)] = bf16_to_f32(f32_to_bf16(x[t * ldx + c]));
 }
 
 // 对已舍入的激活（行距 cols）计算行 [b, e)
-void rows_rounded(const RoundedActivations& buf, size_t offset, int64_t n_tokens, const Weight& w, float* y,
-                  int64_t ldy, int64_t b, int64_t e) {
-  if (packed_bf16(n_tokens)) return g_table->gemv_bf16x_rows(buf.bf16.data() + offset, w, y, b, e);
-  g_table->matmul_rows(buf.f32.data() + offset, w.cols, n_tokens, w, y, ldy, b, e);
+void rows_rounded(const KernelContext& ctx, const RoundedActivations& buf, size_t offset, int64_t n_tokens,
+                  const Weight& w, float* y, int64_t ldy, int64_t b, int64_t e) {
+  if (packed_bf16(ctx, n_tokens))
+    return ctx.table().gemv_bf16x_rows(buf.bf16.data() + offset, w, y, b, e, ctx.prefetch_bytes());
+  ctx.table().matmul_rows(buf.f32.data() + offset, w.cols, n_tokens, w, y, ldy, b, e, ctx.prefetch_bytes());
 }
 
-void rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t b, int64_t e) {
-  if (bf16_gemm(n_tokens, w)) return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
-  if (bf16_activations(n_tokens, w)) {
+void rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+          int64_t ldy, int64_t b, int64_t e) {
+  if (bf16_gemm(ctx, n_tokens, w)) return avx512bf16::gemm_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+  if (bf16_activations(ctx, n_tokens, w)) {
     thread_local RoundedActivations buf;
-    if (packed_bf16(n_tokens))
+    if (packed_bf16(ctx, n_tokens))
       buf.bf16.resize(size_t(w.cols));
     else
       buf.f32.resize(size_t(n_tokens * w.cols));
-    round_activations(x, ldx, n_tokens, w.cols, buf, 0);
-    return rows_rounded(buf, 0, n_tokens, w, y, ldy, b, e);
+    round_activations(ctx, x, ldx, n_tokens, w.cols, buf, 0);
+    return rows_rounded(ctx, buf, 0, n_tokens, w, y, ldy, b, e);
   }
-  g_table->matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e);
+  ctx.table().matmul_rows(x, ldx, n_tokens, w, y, ldy, b, e, ctx.prefetch_bytes());
 }
 
 }  // namespace
 
-int64_t g_prefetch_bytes = initial_prefetch_bytes();
-
-// cpuid 在虚拟机里会陷入虚拟机监控器（每次微秒级），结果只查一次
-static bool query_cpu_is_amd() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
-  char vendor[13] = {};
-  std::memcpy(vendor, &b, 4);
-  std::memcpy(vendor + 4, &d, 4);
-  std::memcpy(vendor + 8, &c, 4);
-  return std::strcmp(vendor, "AuthenticAMD") == 0;
-}
-static bool cpu_is_amd() {
-  static const bool amd = query_cpu_is_amd();
-  return amd;
-}
-
-int64_t default_prefetch_bytes() { return cpu_is_amd() ? 1024 : 3072; }
-int64_t prefetch_bytes() { return g_prefetch_bytes; }
-void set_prefetch_bytes(int64_t bytes) {
-  if (bytes < 0 || bytes > 65536)
-    throw Error(ErrorCode::kConfig, cat("GEMV 预取提前量 ", bytes, " 字节越界（应为 0…65536）"));
-  g_prefetch_bytes = bytes;
-}
-
-bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
-bool bf16_dot_gemm_enabled() {
-  static const bool enabled = bf16_dot_supported() && cpu_is_amd();  // 矩阵乘的热路径上每次都查，只算一次
-  return enabled;
-}
-void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
-MatmulPrecision matmul_precision() { return g_precision; }
-
-// F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位；结果缓存，理由同 cpu_is_amd。
-static bool cpu_has_f16c() {
-  static const bool has = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
-  }();
-  return has;
-}
-
-bool isa_supported(Isa isa) {
-  switch (isa) {
-    case Isa::kScalar: return true;
-    case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
-    case Isa::kAvx512:
-      return isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512dq");
-  }
-  return false;
-}
-
-Isa detect_isa() {
-  if (isa_supported(Isa::kAvx512)) return Isa::kAvx512;
-  if (isa_supported(Isa::kAvx2)) return Isa::kAvx2;
-  return Isa::kScalar;
-}
-
-Isa active_isa() { return g_isa; }
-
-void set_isa(Isa isa) {
-  if (!isa_supported(isa))
-    throw Error(ErrorCode::kUnsupported, cat("本机 CPU 不支持指令集路径 ", isa_name(isa)));
-  g_isa = isa;
-  g_table = &table_for(isa);
-}
-
-std::string_view isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
-  }
-  return "?";
-}
-
-std::optional<Isa> isa_from_name(std::string_view name) {
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_name(i) == name) return i;
-  return std::nullopt;
-}
-
-void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-            ThreadPool& pool) {
+void matmul(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+            int64_t ldy) {
   const MatmulJob job{x, ldx, n_tokens, &w, y, ldy};
-  matmul_batch(&job, 1, pool);
+  matmul_batch(ctx, &job, 1);
 }
 
-void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
+void matmul_batch(const KernelContext& ctx, const MatmulJob* jobs, size_t n_jobs) {
   // 行块 96 行：GEMM 面板宽度（16 / 32）与点积形式行块（24）的公倍数，块内不出现零头；
   // 代价 = 行数 × token 数。各线程先按累计代价分到连续的一段块，做完自己的一段后再从别的段取块：
-  // 共享机器上两个线程的内存带宽时快时慢，静态均分时快的一方在汇合点空等（perf 里约 4%）。
+  // 共享机器上两个线程的内存带宽时快时慢，静态均分时快的一方在汇合点空等。
   // 每块只由一个线程整块计算，输出与哪个线程计算无关，结果仍可复现。
   constexpr int64_t kChunkRows = 96;
   struct Chunk {
@@ -230,10 +109,10 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   rounded.clear();
   size_t size16 = 0, size32 = 0;
   auto bf16_offset = [&](const MatmulJob& m) {
-    if (!bf16_activations(m.n_tokens, *m.w)) return kNoBf16;
+    if (!bf16_activations(ctx, m.n_tokens, *m.w)) return kNoBf16;
     for (const Rounded& r : rounded)
       if (r.x == m.x && r.ldx == m.ldx && r.n_tokens == m.n_tokens && r.cols == m.w->cols) return r.offset;
-    size_t& size = packed_bf16(m.n_tokens) ? size16 : size32;
+    size_t& size = packed_bf16(ctx, m.n_tokens) ? size16 : size32;
     rounded.push_back({m.x, m.ldx, m.n_tokens, m.w->cols, size});
     size += size_t(m.n_tokens * m.w->cols);
     return rounded.back().offset;
@@ -254,13 +133,14 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   if (chunks.empty()) return;
   if (act_storage.bf16.size() < size16) act_storage.bf16.resize(size16);
   if (act_storage.f32.size() < size32) act_storage.f32.resize(size32);
-  for (const Rounded& r : rounded) round_activations(r.x, r.ldx, r.n_tokens, r.cols, act_storage, r.offset);
+  for (const Rounded& r : rounded) round_activations(ctx, r.x, r.ldx, r.n_tokens, r.cols, act_storage, r.offset);
   const RoundedActivations& act = act_storage;
   auto run_chunk = [&](const Chunk& ch) {
     const MatmulJob& m = *ch.job;
-    if (ch.xb != kNoBf16) return rows_rounded(act, ch.xb, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
-    rows(m.x, m.ldx, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
+    if (ch.xb != kNoBf16) return rows_rounded(ctx, act, ch.xb, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
+    rows(ctx, m.x, m.ldx, m.n_tokens, *m.w, m.y, m.ldy, ch.r0, ch.r1);
   };
+  ThreadPool& pool = ctx.pool();
   const int parts = int(std::min<size_t>(size_t(pool.size()), chunks.size()));
   if (parts <= 1) {
     for (const Chunk& ch : chunks) run_chunk(ch);
@@ -286,35 +166,43 @@ void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool) {
   });
 }
 
-void dequantize_row(const Weight& w, int64_t row, float* out) {
-  g_table->row_to_f32(w.dtype, w.row_ptr(row), out, w.cols);
+void dequantize_row(const KernelContext& ctx, const Weight& w, int64_t row, float* out) {
+  ctx.table().row_to_f32(w.dtype, w.row_ptr(row), out, w.cols);
   if (w.dtype != DType::kF8E4M3) return;
   const float* s = w.scale_inv + (row / kFp8BlockSize) * w.scale_cols();
   for (int64_t c = 0; c < w.cols; ++c) out[c] *= s[c / kFp8BlockSize];
 }
 
-void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+void matmul_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                  int64_t ldy, int64_t row_begin, int64_t row_end) {
-  rows(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+  rows(ctx, x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
 }
 
-void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
-  g_table->rms_norm(x, weight, y, n, eps);
+void rms_norm(const KernelContext& ctx, const float* x, const float* weight, float* y, int64_t n, float eps) {
+  ctx.table().rms_norm(x, weight, y, n, eps);
 }
-void silu_mul(const float* gate, const float* up, float* out, int64_t n) { g_table->silu_mul(gate, up, out, n); }
-void axpy(float a, const float* x, float* y, int64_t n) { g_table->axpy(a, x, y, n); }
-void softmax(float* x, int64_t n) { g_table->softmax(x, n); }
-float scale_max(float* x, int64_t n, float scale) { return g_table->scale_max(x, n, scale); }
-float exp_sum(float* x, int64_t n, float shift) { return g_table->exp_sum(x, n, shift); }
-void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) { g_table->row_to_f32(dtype, src, dst, n); }
-void attention(const AttentionArgs& args, float* scratch) { g_table->attention(args, scratch); }
-void shared_kv_attention(const SharedKvAttentionArgs& args, float* scratch) {
-  g_table->shared_kv_attention(args, scratch);
+void silu_mul(const KernelContext& ctx, const float* gate, const float* up, float* out, int64_t n) {
+  ctx.table().silu_mul(gate, up, out, n);
 }
-float stream_read(const float* x, int64_t n) { return g_table->stream_read(x, n); }
-void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-                    int64_t col_begin, int64_t col_end, bool accumulate) {
-  g_table->matmul_nn_rows(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
+void axpy(const KernelContext& ctx, float a, const float* x, float* y, int64_t n) { ctx.table().axpy(a, x, y, n); }
+void softmax(const KernelContext& ctx, float* x, int64_t n) { ctx.table().softmax(x, n); }
+float scale_max(const KernelContext& ctx, float* x, int64_t n, float scale) {
+  return ctx.table().scale_max(x, n, scale);
+}
+float exp_sum(const KernelContext& ctx, float* x, int64_t n, float shift) { return ctx.table().exp_sum(x, n, shift); }
+void row_to_f32(const KernelContext& ctx, DType dtype, const void* src, float* dst, int64_t n) {
+  ctx.table().row_to_f32(dtype, src, dst, n);
+}
+void attention(const KernelContext& ctx, const AttentionArgs& args, float* scratch) {
+  ctx.table().attention(args, scratch);
+}
+void shared_kv_attention(const KernelContext& ctx, const SharedKvAttentionArgs& args, float* scratch) {
+  ctx.table().shared_kv_attention(args, scratch);
+}
+float stream_read(const KernelContext& ctx, const float* x, int64_t n) { return ctx.table().stream_read(x, n); }
+void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
+                    float* y, int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate) {
+  ctx.table().matmul_nn_rows(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
 }
 
 void row_from_f32(DType dtype, const float* src, void* dst, int64_t n) {

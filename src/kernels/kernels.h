@@ -1,63 +1,32 @@
 // CPU 数学内核：对 Tensor/Weight 视图的纯函数，不知道模型结构。
-// 每个内核有标量参考实现（测试基准）与 AVX2 / AVX-512 实现，启动时按 CPU 检测选择，
-// 也可用环境变量 DSINFER_ISA=scalar|avx2|avx512 或 set_isa() 强制某一路径（便于逐路径测试）。
+// 每个内核有标量参考实现（测试基准）与 AVX2 / AVX-512 实现；依赖执行设置（指令集路径、矩阵乘精度、
+// 预取提前量、线程池）的入口都显式取 KernelContext（见 kernel_context.h），内核本身没有可变的全局状态。
 // 约定：权重保持存储 dtype（F32 / BF16 / F16 / F8_E4M3 分块缩放），激活一律 f32。
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
 
 #include "core/dtype.h"
-#include "core/thread_pool.h"
 #include "core/weight.h"
+#include "kernels/kernel_context.h"
 
 namespace dsinfer::kernels {
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
-
-Isa detect_isa();           // 本机支持的最佳路径
-Isa active_isa();           // 当前使用的路径
-void set_isa(Isa isa);      // 强制路径；本机不支持时抛出 Error
-std::string_view isa_name(Isa isa);
-std::optional<Isa> isa_from_name(std::string_view name);
-bool isa_supported(Isa isa);
-
-// 矩阵乘的精度：kF32（默认）激活保持 f32，与参考实现一致。kBf16 时 BF16 权重的矩阵乘把激活就近舍入成
-// BF16（与 llama.cpp 的 BF16 路径同样的取舍，logits 有 1e-2 量级偏差）：token 少（< 40，解码、MTP 验证）时
-// 在各指令集路径上都舍入（AVX2 路径上单 token 的 GEMV 直接读 BF16 激活，激活字节减半；其余存放舍入后的 f32 值，
-// 见 kernels.cpp 的 packed_bf16）；token 多（≥ 12）且 bf16_dot_gemm_enabled() 时用 AVX512_BF16 的点积指令做 GEMM；
-// 其余预填充仍是 f32 激活。
-enum class MatmulPrecision { kF32, kBf16 };
-void set_matmul_precision(MatmulPrecision p);
-MatmulPrecision matmul_precision();
-bool bf16_dot_supported();  // CPU 有 AVX512_BF16（与 AVX-512 路径）
-// 预填充是否用 AVX512_BF16 的点积 GEMM：CPU 支持且是 AMD。Zen 5 上它比 f32 GEMM 快（pp512 167.6 对 154.2 tok/s）；
-// Intel Xeon 上只有 f32 GEMM 的 0.64 倍（BM_MatmulBf16Dot/512 167 对 BM_Matmul 263 GFLOP/s，pp512 105–109 对 151–158），
-// 那里 bf16 精度的预填充改走 f32 激活的 GEMM。
-bool bf16_dot_gemm_enabled();
-
-// 单 token GEMV 的软件预取提前量（字节，0…65536）：只影响速度，不影响结果。最佳值随机器而变
-// （1 GiB 的 GEMV 对 STREAM 式读：Zen 3 上 1 KiB 最好、2 KiB 起变差；Intel Xeon 上 1 KiB 只到 0.82、3 KiB 0.95），
-// 默认按 CPU 厂商取（AMD 1024，其余 3072），环境变量 DSINFER_PREFETCH_BYTES 可覆盖。越界抛出 Error(kConfig)。
-int64_t default_prefetch_bytes();
-int64_t prefetch_bytes();
-void set_prefetch_bytes(int64_t bytes);
-
-// y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行的固定分块在线程间分配（见 matmul_batch），结果与线程数无关。
-void matmul(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-            ThreadPool& pool);
+// y[t, n] = Σ_k x[t, k] · W[n, k]，t ∈ [0, n_tokens)，n ∈ [0, W.rows)。按输出行的固定分块在 ctx.pool() 的线程间分配
+// （见 matmul_batch），结果与线程数无关。
+void matmul(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+            int64_t ldy);
 // 同上，但只计算行 [row_begin, row_end)，在调用线程上执行。
-void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+void matmul_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
                  int64_t ldy, int64_t row_begin, int64_t row_end);
 
 // STREAM 式读带宽探针：对 n 个 float 求和（多路累加器，结果防止被优化掉）。
-float stream_read(const float* x, int64_t n);
+float stream_read(const KernelContext& ctx, const float* x, int64_t n);
 
 // y[t, n] (+)= Σ_k x[t, k] · W[k, n]（权重不转置，W 为 F32 或 BF16 的 [K, N]，行距 W.ld），
 // 只算列 [col_begin, col_end)，单线程。注意力的 P·V 用它直接读缓存行，无需转置。
-void matmul_nn_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-                    int64_t col_begin, int64_t col_end, bool accumulate);
+void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
+                    float* y, int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate);
 
 // 一组独立的矩阵乘（MoE 的各个专家、MLA 的逐头吸收矩阵）：把所有输出行按代价
 // （行数 × token 数）切块，在一次并行区内均分给各线程——每层只同步一次，而不是每个矩阵一次。
@@ -69,26 +38,26 @@ struct MatmulJob {
   float* y;
   int64_t ldy;
 };
-void matmul_batch(const MatmulJob* jobs, size_t n_jobs, ThreadPool& pool);
+void matmul_batch(const KernelContext& ctx, const MatmulJob* jobs, size_t n_jobs);
 
-// 反量化权重的一行为 f32（FP8 含分块缩放）；用于词嵌入查表与加载时的权重变换。
-void dequantize_row(const Weight& w, int64_t row, float* out);
+// 反量化权重的一行为 f32（FP8 含分块缩放）；用于词嵌入查表。结果与 core/weight.h 的标量 dequantize_row 逐位相同。
+void dequantize_row(const KernelContext& ctx, const Weight& w, int64_t row, float* out);
 
 // y = x / sqrt(mean(x²) + eps) · weight（HF DeepseekV2RMSNorm，f32 计算）
-void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);
+void rms_norm(const KernelContext& ctx, const float* x, const float* weight, float* y, int64_t n, float eps);
 // out = silu(gate) · up
-void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+void silu_mul(const KernelContext& ctx, const float* gate, const float* up, float* out, int64_t n);
 // y += a · x
-void axpy(float a, const float* x, float* y, int64_t n);
+void axpy(const KernelContext& ctx, float a, const float* x, float* y, int64_t n);
 // 原地数值稳定的 softmax
-void softmax(float* x, int64_t n);
+void softmax(const KernelContext& ctx, float* x, int64_t n);
 // x *= scale，返回 max(x)（n = 0 时返回 −inf）
-float scale_max(float* x, int64_t n, float scale);
+float scale_max(const KernelContext& ctx, float* x, int64_t n, float scale);
 // x = exp(x − shift)，返回 Σ x
-float exp_sum(float* x, int64_t n, float shift);
+float exp_sum(const KernelContext& ctx, float* x, int64_t n, float shift);
 // 一行存储 dtype 的数据转成 f32（词嵌入行、KV 缓存行）
-void row_to_f32(DType dtype, const void* src, float* dst, int64_t n);
-// f32 写入 F32 / BF16 行（KV 缓存）
+void row_to_f32(const KernelContext& ctx, DType dtype, const void* src, float* dst, int64_t n);
+// f32 写入 F32 / BF16 行（KV 缓存）；与路径无关，不取上下文
 void row_from_f32(DType dtype, const float* src, void* dst, int64_t n);
 
 // 分页 KV 缓存中某一层的行：第 t 个 token 的行在 blocks[t / block_tokens] 块内。
@@ -120,7 +89,7 @@ struct AttentionArgs {
   int64_t out_head_stride = 0;
 };
 // scratch 至少 n_heads · n_ctx 个 float。
-void attention(const AttentionArgs& args, float* scratch);
+void attention(const KernelContext& ctx, const AttentionArgs& args, float* scratch);
 
 // 一组查询行共享同一组键 / 值（MLA latent 解码的各头、MTP 验证的几个 token、MQA）时，键 [k0, k1) 上的注意力，单线程。
 // 查询行按 16 个一组并排放在向量寄存器里：每块键（≤ 64 个，不跨缓存块）先转成 f32 一次（F32 缓存直接读）、依次供各组使用，
@@ -148,6 +117,6 @@ inline int64_t shared_kv_attention_scratch(int64_t n_q, int64_t dk, int64_t dv) 
   const int64_t rows = (n_q + kSharedKvRows - 1) / kSharedKvRows * kSharedKvRows;
   return rows * (dk + 2 + dv) + kSharedKvKeys * (dk + dv + kSharedKvRows);
 }
-void shared_kv_attention(const SharedKvAttentionArgs& args, float* scratch);
+void shared_kv_attention(const KernelContext& ctx, const SharedKvAttentionArgs& args, float* scratch);
 
 }  // namespace dsinfer::kernels

@@ -9,27 +9,26 @@ namespace {
 double yarn_mscale(double factor, double m) { return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; }
 }  // namespace
 
-Rope::Rope(const ModelConfig& config) : dim_(config.qk_rope_head_dim) {
+Rope::Rope(const RopeParams& p) : dim_(p.dim) {
   const int64_t half = dim_ / 2;
   inv_freq_.resize(size_t(half));
   // 与官方 precompute_freqs_cis 一致：频率以 f32 计算
   for (int64_t i = 0; i < half; ++i)
-    inv_freq_[size_t(i)] = 1.0f / std::pow(float(config.rope_theta), float(2 * i) / float(dim_));
-  const RopeScaling& rs = config.rope_scaling;
-  if (!rs.yarn) return;
-  const double base = config.rope_theta, orig = double(rs.original_max_position_embeddings);
+    inv_freq_[size_t(i)] = 1.0f / std::pow(float(p.theta), float(2 * i) / float(dim_));
+  if (!p.yarn) return;
+  const double base = p.theta, orig = double(p.original_max_positions);
   auto corr_dim = [&](double rot) {
     return double(dim_) * std::log(orig / (rot * 2.0 * M_PI)) / (2.0 * std::log(base));
   };
-  double low = std::max(std::floor(corr_dim(rs.beta_fast)), 0.0);
-  double high = std::min(std::ceil(corr_dim(rs.beta_slow)), double(dim_ - 1));
+  double low = std::max(std::floor(corr_dim(p.beta_fast)), 0.0);
+  double high = std::min(std::ceil(corr_dim(p.beta_slow)), double(dim_ - 1));
   if (low == high) high += 0.001;
   for (int64_t i = 0; i < half; ++i) {
     const float ramp = float(std::clamp((double(i) - low) / (high - low), 0.0, 1.0));
     const float f = inv_freq_[size_t(i)];
-    inv_freq_[size_t(i)] = f / float(rs.factor) * ramp + f * (1.0f - ramp);
+    inv_freq_[size_t(i)] = f / float(p.factor) * ramp + f * (1.0f - ramp);
   }
-  mscale_ = float(yarn_mscale(rs.factor, rs.mscale) / yarn_mscale(rs.factor, rs.mscale_all_dim));
+  mscale_ = float(yarn_mscale(p.factor, p.mscale) / yarn_mscale(p.factor, p.mscale_all_dim));
 }
 
 void Rope::apply(float* x, int64_t n_vecs, int64_t stride, int64_t pos) const {

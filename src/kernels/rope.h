@@ -5,13 +5,23 @@
 #include <cstdint>
 #include <vector>
 
-#include "formats/model_config.h"
-
 namespace dsinfer::kernels {
+
+// RoPE 的参数，由模型按 config.json 的 qk_rope_head_dim / rope_theta / rope_scaling 填写。
+struct RopeParams {
+  int64_t dim = 0;         // 旋转的维数（偶数，≤ 512）
+  double theta = 10000.0;  // 基频 θ
+  // YaRN（rope_scaling 为 yarn 时）；yarn = false 时是普通 RoPE，其余各项不用
+  bool yarn = false;
+  double factor = 1.0;
+  int64_t original_max_positions = 0;
+  double beta_fast = 32.0, beta_slow = 1.0;
+  double mscale = 1.0, mscale_all_dim = 0.0;
+};
 
 class Rope {
  public:
-  explicit Rope(const ModelConfig& config);
+  explicit Rope(const RopeParams& params);
   // 原地旋转 n_vecs 个向量（相邻向量间距 stride 个 float），都位于同一位置 pos。
   void apply(float* x, int64_t n_vecs, int64_t stride, int64_t pos) const;
   const std::vector<float>& inv_freq() const { return inv_freq_; }

@@ -24,8 +24,8 @@ KvCache DeepseekModel::make_cache(DType dtype, int64_t block_tokens) const {
                  block_tokens);
 }
 
-void DeepseekModel::embed(const int32_t* tokens, int64_t n, float* out) const {
-  for (int64_t i = 0; i < n; ++i) kernels::dequantize_row(embed_, tokens[i], out + i * config_.hidden_size);
+void DeepseekModel::embed(const ForwardContext& ctx, const int32_t* tokens, int64_t n, float* out) const {
+  for (int64_t i = 0; i < n; ++i) kernels::dequantize_row(ctx.kernels, embed_, tokens[i], out + i * config_.hidden_size);
 }
 
 size_t DeepseekModel::active_weight_bytes() const {
@@ -47,7 +47,7 @@ void DeepseekModel::forward(ForwardContext& ctx, const Batch& batch, KvCache& ca
   h_.resize(size_t(T * D));
   {
     ScopedTimer timer(ctx.monitor, Phase::kEmbedding);
-    embed(batch.tokens.data(), T, h_.data());
+    embed(ctx, batch.tokens.data(), T, h_.data());
   }
   for (size_t l = 0; l < layers_.size(); ++l) layers_[l]->forward(ctx, h_.data(), batch, cache, int64_t(l));
   cache.commit(batch);

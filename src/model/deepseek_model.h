@@ -48,7 +48,7 @@ class DeepseekModel {
   void forward(ForwardContext& ctx, const Batch& batch, KvCache& cache, ForwardOutputs& out);
 
   // 词嵌入查表（f32）
-  void embed(const int32_t* tokens, int64_t n, float* out) const;
+  void embed(const ForwardContext& ctx, const int32_t* tokens, int64_t n, float* out) const;
   void check_tokens(const Batch& batch) const;  // token id 越界时抛出 Error
   const Weight& embed_weight() const { return embed_; }
   const Weight& lm_head() const { return head_->head(); }

@@ -16,9 +16,9 @@ void DenseMlp::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
   // gate 与 up 在同一个并行区内完成
   const kernels::MatmulJob jobs[2] = {{x, hidden, n_tokens, &gate_, gate_out_.data(), inter},
                                       {x, hidden, n_tokens, &up_, up_out_.data(), inter}};
-  kernels::matmul_batch(jobs, 2, ctx.pool);
-  kernels::silu_mul(gate_out_.data(), up_out_.data(), gate_out_.data(), n_tokens * inter);
-  kernels::matmul(gate_out_.data(), inter, n_tokens, down_, out, hidden, ctx.pool);
+  kernels::matmul_batch(ctx.kernels, jobs, 2);
+  kernels::silu_mul(ctx.kernels, gate_out_.data(), up_out_.data(), gate_out_.data(), n_tokens * inter);
+  kernels::matmul(ctx.kernels, gate_out_.data(), inter, n_tokens, down_, out, hidden);
 }
 
 }  // namespace dsinfer

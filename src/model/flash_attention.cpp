@@ -14,7 +14,7 @@ float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; 
 constexpr int64_t kFusedMaxRows = 8 * kernels::kSharedKvRows;
 }  // namespace
 
-void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
+void FlashAttention::partial(const kernels::KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
   const int64_t nq = q1 - q0, bt = a.kv.block_tokens;
   p.o.resize(size_t(nq * a.dv));
   p.m.resize(size_t(nq));
@@ -27,7 +27,7 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
     f.scale = a.scale;
     f.o = p.o.data(), f.ldo = a.dv, f.m = p.m.data(), f.l = p.l.data();
     p.s.resize(size_t(kernels::shared_kv_attention_scratch(nq, a.dk, a.dv)));
-    kernels::shared_kv_attention(f, p.s.data());
+    kernels::shared_kv_attention(kc, f, p.s.data());
     return;
   }
   p.s.resize(size_t(nq * bt));
@@ -46,13 +46,13 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
     Weight kw{a.kv.dtype, kb, a.dk, base + size_t(a.k_offset) * es, nullptr, a.row_values};
     Weight vw{a.kv.dtype, kb, a.dv, base + size_t(a.v_offset) * es, nullptr, a.row_values};
     float* s = p.s.data();
-    kernels::matmul_rows(a.q + q0 * a.ldq, a.ldq, nq, kw, s, kb, 0, kb);
+    kernels::matmul_rows(kc, a.q + q0 * a.ldq, a.ldq, nq, kw, s, kb, 0, kb);
     for (int64_t i = 0; i < nq; ++i) {
       float* row = s + i * kb;
       const int64_t valid = std::clamp<int64_t>(a.visible[q0 + i] - kb0, 0, kb);
-      const float mx = kernels::scale_max(row, valid, a.scale);
+      const float mx = kernels::scale_max(kc, row, valid, a.scale);
       const float m_new = std::max(p.m[size_t(i)], mx);
-      const float sum = valid > 0 ? kernels::exp_sum(row, valid, m_new) : 0.0f;
+      const float sum = valid > 0 ? kernels::exp_sum(kc, row, valid, m_new) : 0.0f;
       std::fill(row + valid, row + kb, 0.0f);
       const float alpha = p.m[size_t(i)] == kNegInf ? 0.0f : std::exp(p.m[size_t(i)] - m_new);
       if (valid > 0) {
@@ -64,7 +64,7 @@ void FlashAttention::partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1
         }
       }
     }
-    kernels::matmul_nn_rows(s, kb, nq, vw, p.o.data(), a.dv, 0, a.dv, true);
+    kernels::matmul_nn_rows(kc, s, kb, nq, vw, p.o.data(), a.dv, 0, a.dv, true);
     kb0 += kb;
   }
 }
@@ -78,7 +78,8 @@ void merge_attention(float* o, float* lse, const float* o_part, float lse_part, 
   *lse = m + std::log(w_old + w_part);
 }
 
-void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
+void FlashAttention::run(const FlashAttentionArgs& a, const kernels::KernelContext& kc) {
+  ThreadPool& pool = kc.pool();
   const int n_threads = pool.size();
   if (int64_t(parts_.size()) < n_threads) parts_.resize(size_t(n_threads));
   const int64_t bt = a.kv.block_tokens;
@@ -89,7 +90,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
   if (split_queries) {
     pool.parallel_for(a.n_q, [&](int64_t b, int64_t e, int t) {
       Partial& p = parts_[size_t(t)];
-      partial(a, b, e, 0, a.n_keys, p);
+      partial(kc, a, b, e, 0, a.n_keys, p);
       for (int64_t i = b; i < e; ++i) {
         const float inv = p.l[size_t(i - b)] > 0 ? 1.0f / p.l[size_t(i - b)] : 0.0f;
         const float* o = p.o.data() + (i - b) * a.dv;
@@ -105,7 +106,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
     if (t >= parts) return;
     int64_t b, e;
     split_range(n_blocks, parts, t, 1, &b, &e);
-    partial(a, 0, a.n_q, b * bt, std::min(a.n_keys, e * bt), parts_[size_t(t)]);
+    partial(kc, a, 0, a.n_q, b * bt, std::min(a.n_keys, e * bt), parts_[size_t(t)]);
   });
   // log-sum-exp 合并：m = max m_t，O = Σ O_t·e^(m_t−m)，l = Σ l_t·e^(m_t−m)
   for (int64_t i = 0; i < a.n_q; ++i) {
@@ -119,7 +120,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, ThreadPool& pool) {
       if (p.m[size_t(i)] == kNegInf) continue;
       const float w = std::exp(p.m[size_t(i)] - m);
       l += p.l[size_t(i)] * w;
-      kernels::axpy(w, p.o.data() + i * a.dv, dst, a.dv);
+      kernels::axpy(kc, w, p.o.data() + i * a.dv, dst, a.dv);
     }
     const float inv = l > 0 ? 1.0f / l : 0.0f;
     for (int64_t c = 0; c < a.dv; ++c) dst[c] *= inv;

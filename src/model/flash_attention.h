@@ -39,15 +39,15 @@ void merge_attention(float* o, float* lse, const float* o_part, float lse_part, 
 
 class FlashAttention {
  public:
-  // 用线程池完成一次注意力；按查询数与键数自动选择切分方式。
-  void run(const FlashAttentionArgs& a, ThreadPool& pool);
+  // 用 kc 的线程池完成一次注意力；按查询数与键数自动选择切分方式。
+  void run(const FlashAttentionArgs& a, const kernels::KernelContext& kc);
 
  private:
   struct Partial {
     Buffer<float> o, m, l, s, alpha;  // 未归一化输出、行最大值、行和、分数块、缩放
   };
   // 单线程：查询 [q0, q1) × 键 [k0, k1)，结果（未归一化）写入 p.o，行最大值 / 和写入 p.m / p.l
-  void partial(const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p);
+  void partial(const kernels::KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p);
 
   std::vector<Partial> parts_;
 };

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/kernels.h"
+#include "model/rope_params.h"
 
 namespace dsinfer {
 
@@ -24,7 +25,7 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
       v_dim_(c.v_head_dim),
       eps_(float(c.rms_norm_eps)),
       scale_(float(c.softmax_scale())),
-      rope_(c) {
+      rope_(rope_params(c)) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
   if (q_lora_rank_ > 0) {
     q_a_proj_ = ckpt.weight(prefix + ".q_a_proj.weight", q_lora_rank_, hidden_);
@@ -65,7 +66,7 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
     uint8_t* uk = w_uk_t_storage_.data() + size_t(h * L * nope_) * es;
     uint8_t* uv = w_uv_storage_.data() + size_t(h * v_dim_ * L) * es;
     for (int64_t d = 0; d < nope_ + v_dim_; ++d) {
-      kernels::dequantize_row(kv_b_proj_, h * (nope_ + v_dim_) + d, row.data());
+      dequantize_row(kv_b_proj_, h * (nope_ + v_dim_) + d, row.data());
       for (int64_t c2 = 0; c2 < L; ++c2) {
         if (d < nope_) put(uk, c2 * nope_ + d, row[size_t(c2)]);
         else put(uv, (d - nope_) * L + c2, row[size_t(c2)]);
@@ -95,19 +96,19 @@ void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch&
     q_a_.resize(size_t(T * q_lora_rank_));
     const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_a_proj_, q_a_.data(), q_lora_rank_},
                                         {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
-    kernels::matmul_batch(jobs, 2, ctx.pool);
+    kernels::matmul_batch(ctx.kernels, jobs, 2);
     for (int64_t t = 0; t < T; ++t)
-      kernels::rms_norm(q_a_.data() + t * q_lora_rank_, q_a_norm_.data(), q_a_.data() + t * q_lora_rank_,
+      kernels::rms_norm(ctx.kernels, q_a_.data() + t * q_lora_rank_, q_a_norm_.data(), q_a_.data() + t * q_lora_rank_,
                         q_lora_rank_, eps_);
-    kernels::matmul(q_a_.data(), q_lora_rank_, T, q_b_proj_, q_.data(), H * qk, ctx.pool);
+    kernels::matmul(ctx.kernels, q_a_.data(), q_lora_rank_, T, q_b_proj_, q_.data(), H * qk);
   } else {
     const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_proj_, q_.data(), H * qk},
                                         {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
-    kernels::matmul_batch(jobs, 2, ctx.pool);
+    kernels::matmul_batch(ctx.kernels, jobs, 2);
   }
   for (int64_t t = 0; t < T; ++t) {
     float* kv = kv_.data() + t * kvw;
-    kernels::rms_norm(kv, kv_a_norm_.data(), kv, kv_lora_rank_, eps_);
+    kernels::rms_norm(ctx.kernels, kv, kv_a_norm_.data(), kv, kv_lora_rank_, eps_);
     rope_.apply(kv + kv_lora_rank_, 1, rope_dim_, batch.positions[size_t(t)]);
     rope_.apply(q_.data() + t * H * qk + nope_, H, qk, batch.positions[size_t(t)]);
   }
@@ -124,7 +125,7 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
   const int64_t kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
   kvb_.resize(size_t(T * kvb_w));
-  kernels::matmul(kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w, ctx.pool);
+  kernels::matmul(ctx.kernels, kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w);
   row_.resize(size_t(row_w));
   for (int64_t t = 0; t < T; ++t) {
     const float* kvb = kvb_.data() + t * kvb_w;
@@ -185,11 +186,11 @@ void MlaAttention::plan_flash(const Batch& batch) {
   if (absorbed_from < T) absorbed_segments_.push_back({absorbed_from, T});
 }
 
-void MlaAttention::absorb_queries(int64_t h0, int64_t h1) {
+void MlaAttention::absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, qw = L + rope_dim_;
   for (const auto& [t0, t1] : absorbed_segments_)
     for (int64_t h = h0; h < h1; ++h) {
-      kernels::matmul_rows(q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
+      kernels::matmul_rows(ctx.kernels, q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
                            q_cat_.data() + t0 * H * qw + h * qw, H * qw, 0, L);
       for (int64_t t = t0; t < t1; ++t)
         std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_,
@@ -197,7 +198,7 @@ void MlaAttention::absorb_queries(int64_t h0, int64_t h1) {
     }
 }
 
-void MlaAttention::attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
+void MlaAttention::attend_tokens(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
                                  float* scratch) {
   const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
   const bool latent = mode_ == MlaMode::kLatent;
@@ -221,15 +222,15 @@ void MlaAttention::attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvC
       a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
       a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
     }
-    kernels::attention(a, scratch);
+    kernels::attention(ctx.kernels, a, scratch);
   }
 }
 
-void MlaAttention::project_values(int64_t h0, int64_t h1) {
+void MlaAttention::project_values(const ForwardContext& ctx, int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, L = kv_lora_rank_;
   for (const auto& [t0, t1] : absorbed_segments_)
     for (int64_t h = h0; h < h1; ++h)
-      kernels::matmul_rows(o_lat_.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
+      kernels::matmul_rows(ctx.kernels, o_lat_.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
                            o_.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
 }
 
@@ -250,7 +251,7 @@ void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& c
       a.q = q_cat_.data() + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
       a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
       a.out = o_lat_.data() + i0 * H * L, a.ldo = L;
-      flash_.run(a, ctx.pool);
+      flash_.run(a, ctx.kernels);
       continue;
     }
     if (latent) {
@@ -263,7 +264,7 @@ void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& c
       a.q = q_.data() + i0 * H * qk + h * qk, a.ldq = H * qk, a.n_q = i1 - i0, a.visible = visible_.data();
       a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
       a.out = o_lat_.data() + i0 * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
-      flash_.run(a, ctx.pool);
+      flash_.run(a, ctx.kernels);
     }
   }
 }
@@ -298,16 +299,16 @@ void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, F
   for (int64_t w0 = 0; w0 < n_keys; w0 += window) {
     const int64_t nk = std::min(window, n_keys - w0);
     for (int64_t t = 0; t < nk; ++t)
-      kernels::row_to_f32(cache_rows.dtype, cache_rows.row(w0 + t), lat.data() + t * kvw, kvw);
+      kernels::row_to_f32(ctx.kernels, cache_rows.dtype, cache_rows.row(w0 + t), lat.data() + t * kvw, kvw);
     for (int64_t i = i0; i < i1; ++i)
       visible_[size_t(i - i0)] = std::clamp<int64_t>(batch.positions[size_t(i)] + 1 - w0, 0, nk);
     a.n_keys = nk;
     for (int64_t h = 0; h < H; ++h) {
       // 该头每个键的行 [k_nope = c·W_UK_h | k_pe | v = c·W_UV_hᵀ]，按键在线程间切分
-      ctx.pool.parallel_for(nk, [&](int64_t k0, int64_t k1, int) {
-        kernels::matmul_nn_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw,
+      ctx.pool().parallel_for(nk, [&](int64_t k0, int64_t k1, int) {
+        kernels::matmul_nn_rows(ctx.kernels, lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw,
                                 0, nope_, false);
-        kernels::matmul_rows(lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
+        kernels::matmul_rows(ctx.kernels, lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
                              v_dim_);
         for (int64_t t = k0; t < k1; ++t)
           std::memcpy(rows.data() + t * rw + nope_, lat.data() + t * kvw + L, size_t(rope_dim_) * 4);
@@ -317,12 +318,12 @@ void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, F
       if (w0 == 0) {  // 第一个窗口直接写结果
         a.out = o, a.ldo = H * v_dim_;
         a.lse = windowed ? lse.data() + h : nullptr, a.ld_lse = H;
-        flash_.run(a, ctx.pool);
+        flash_.run(a, ctx.kernels);
         continue;
       }
       float* part_lse = part.data() + n_q * v_dim_;
       a.out = part.data(), a.ldo = v_dim_, a.lse = part_lse, a.ld_lse = 1;
-      flash_.run(a, ctx.pool);
+      flash_.run(a, ctx.kernels);
       for (int64_t i = 0; i < n_q; ++i)
         merge_attention(o + i * H * v_dim_, lse.data() + i * H + h, part.data() + i * v_dim_, part_lse[i], v_dim_);
     }
@@ -342,32 +343,32 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
   int64_t max_ctx = 1;
   for (int64_t t = 0; t < T; ++t)
     if (!use_flash_[size_t(t)]) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
-  const int n_threads = ctx.pool.size();
+  const int n_threads = ctx.pool().size();
   if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
   for (auto& s : thread_scores_) s.resize(size_t(H * max_ctx));
   // 按头并行：每个线程对自己的头依次做 W_UK 吸收 → 逐 token 注意力 → W_UV，中间不需要同步。
   // 有 token 走分块注意力时，先吸收所有查询、做分块注意力，再做其余 token 与 W_UV。
   auto attend_heads = [&](int64_t h0, int64_t h1, int tid) {
-    attend_tokens(h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
+    attend_tokens(ctx, h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
   };
   if (!latent) {
     run_flash(ctx, batch, cache, layer);
-    ctx.pool.parallel_for(H, attend_heads);
+    ctx.pool().parallel_for(H, attend_heads);
     return;
   }
   if (flash_runs_.empty()) {
-    ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
-      absorb_queries(h0, h1);
+    ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
+      absorb_queries(ctx, h0, h1);
       attend_heads(h0, h1, tid);
-      project_values(h0, h1);
+      project_values(ctx, h0, h1);
     });
     return;
   }
-  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(h0, h1); });
+  ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(ctx, h0, h1); });
   run_flash(ctx, batch, cache, layer);
-  ctx.pool.parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
+  ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
     attend_heads(h0, h1, tid);
-    project_values(h0, h1);
+    project_values(ctx, h0, h1);
   });
 }
 
@@ -378,7 +379,7 @@ void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& bat
   write_cache(ctx, batch, cache, layer);
   attend(ctx, batch, cache, layer);
   const float* o = mode_ == MlaMode::kLatent ? o_.data() : o_lat_.data();
-  kernels::matmul(o, n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_, ctx.pool);
+  kernels::matmul(ctx.kernels, o, n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_);
 }
 
 }  // namespace dsinfer

@@ -55,10 +55,10 @@ class MlaAttention {
   static constexpr int64_t kExpandMaxBytes = int64_t(64) << 20;
   int64_t expand_window_keys_ = 0;
   // 以下三个只处理头 [h0, h1)，单线程，供按头并行的区域调用；前后两个只处理 absorbed_segments_ 的 token
-  void absorb_queries(int64_t h0, int64_t h1);  // q_cat = [W_UK_T·q_nope | q_pe]
-  void attend_tokens(int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
+  void absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1);  // q_cat = [W_UK_T·q_nope | q_pe]
+  void attend_tokens(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
                      float* scratch);            // 不走分块注意力的 token
-  void project_values(int64_t h0, int64_t h1);  // o = W_UV·o_lat
+  void project_values(const ForwardContext& ctx, int64_t h0, int64_t h1);  // o = W_UV·o_lat
 
   MlaMode mode_;
   int64_t hidden_, n_heads_, q_lora_rank_, kv_lora_rank_, nope_, rope_dim_, v_dim_;

@@ -40,7 +40,7 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
 
   // 1. 路由
   router_logits_.resize(size_t(T * E));
-  kernels::matmul(x, D, T, router_.gate(), router_logits_.data(), E, ctx.pool);
+  kernels::matmul(ctx.kernels, x, D, T, router_.gate(), router_logits_.data(), E);
   route_scratch_.resize(size_t(2 * E));
   choices_.resize(size_t(T * K));
   weights_.resize(size_t(T * K));
@@ -88,21 +88,21 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
     jobs_.push_back({x, D, T, &shared_.gate, shared_gate_.data(), S});
     jobs_.push_back({x, D, T, &shared_.up, shared_up_.data(), S});
   }
-  kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
-  kernels::silu_mul(gate_out_.data(), up_out_.data(), gate_out_.data(), T * K * I);
-  if (S > 0) kernels::silu_mul(shared_gate_.data(), shared_up_.data(), shared_gate_.data(), T * S);
+  kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
+  kernels::silu_mul(ctx.kernels, gate_out_.data(), up_out_.data(), gate_out_.data(), T * K * I);
+  if (S > 0) kernels::silu_mul(ctx.kernels, shared_gate_.data(), shared_up_.data(), shared_gate_.data(), T * S);
   jobs_.clear();
   for (int64_t e = 0; e < E; ++e) {
     const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
     if (n) jobs_.push_back({gate_out_.data() + o * I, I, n, &experts_[size_t(e)].down, down_out_.data() + o * D, D});
   }
   if (S > 0) jobs_.push_back({shared_gate_.data(), S, T, &shared_.down, out, D});
-  kernels::matmul_batch(jobs_.data(), jobs_.size(), ctx.pool);
+  kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
 
   // 4. 共享专家输出（已写入 out）+ 路由专家的加权累加（f32，与 HF 的 moe_infer 一致）
   if (S == 0) std::fill(out, out + T * D, 0.0f);
   for (int64_t s = 0; s < T * K; ++s)
-    kernels::axpy(slot_weight_[size_t(s)], down_out_.data() + s * D, out + int64_t(slot_token_[size_t(s)]) * D, D);
+    kernels::axpy(ctx.kernels, slot_weight_[size_t(s)], down_out_.data() + s * D, out + int64_t(slot_token_[size_t(s)]) * D, D);
 }
 
 }  // namespace dsinfer

@@ -56,12 +56,12 @@ void MtpPredictor::forward(ForwardContext& ctx, int64_t module, const Batch& bat
     ScopedTimer timer(ctx.monitor, Phase::kEmbedding);
     for (int64_t t = 0; t < T; ++t) {
       float* row = cat_.data() + t * 2 * D;
-      kernels::dequantize_row(m.embed, batch.tokens[size_t(t)], row);
-      kernels::rms_norm(row, m.enorm.data(), row, D, eps_);
-      kernels::rms_norm(hidden_in + t * D, m.hnorm.data(), row + D, D, eps_);
+      kernels::dequantize_row(ctx.kernels, m.embed, batch.tokens[size_t(t)], row);
+      kernels::rms_norm(ctx.kernels, row, m.enorm.data(), row, D, eps_);
+      kernels::rms_norm(ctx.kernels, hidden_in + t * D, m.hnorm.data(), row + D, D, eps_);
     }
   }
-  kernels::matmul(cat_.data(), 2 * D, T, m.eh_proj, x_.data(), D, ctx.pool);
+  kernels::matmul(ctx.kernels, cat_.data(), 2 * D, T, m.eh_proj, x_.data(), D);
   m.layer->forward(ctx, x_.data(), batch, cache, 0);
   cache.commit(batch);
   if (hidden_out) std::memcpy(hidden_out, x_.data(), size_t(T * D) * sizeof(float));

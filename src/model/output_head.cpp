@@ -25,11 +25,11 @@ void OutputHead::forward(ForwardContext& ctx, const Batch& batch, const float* h
   for (int64_t t = 0; t < batch.size(); ++t) {
     if (!batch.want_hidden[size_t(t)]) continue;
     float* dst = out.hidden.data() + i * D;
-    kernels::rms_norm(h + t * D, norm_.data(), dst, D, eps_);
+    kernels::rms_norm(ctx.kernels, h + t * D, norm_.data(), dst, D, eps_);
     ++i;
     if (batch.want_output[size_t(t)]) std::copy(dst, dst + D, normed_.data() + (j++) * D);
   }
-  kernels::matmul(normed_.data(), D, out.n_out, head, out.logits.data(), V, ctx.pool);
+  kernels::matmul(ctx.kernels, normed_.data(), D, out.n_out, head, out.logits.data(), V);
 }
 
 }  // namespace dsinfer

@@ -52,12 +52,12 @@ double generation_tps(Engine& engine, const BenchOptions& o, std::mt19937& rng, 
   OptimizationConfig plain = engine.config();
   plain.mtp.enabled = false;
   if (o.oracle_drafts && engine.config().mtp.enabled) {
-    Generator g(engine.model(), engine.pool(), plain, nullptr);
+    Generator g(engine.model(), engine.context(nullptr), plain);
     const auto continuation = g.generate(reqs);
     for (size_t i = 0; i < reqs.size(); ++i) reqs[i].oracle_drafts = continuation[i];
   }
   PerformanceMonitor m;
-  Generator g(engine.model(), engine.pool(), engine.config(), &m);
+  Generator g(engine.model(), engine.context(&m), engine.config());
   g.generate(reqs);
   if (record) {
     r.mtp_acceptance_by_depth = m.mtp_acceptance_by_depth();
@@ -87,7 +87,7 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
     for (int64_t i = 0; i < o.batch; ++i) seqs.push_back(cache.add_sequence());
   };
   std::unique_ptr<BandwidthProbe> probe;
-  if (o.bandwidth_bytes > 0) probe = std::make_unique<BandwidthProbe>(engine.pool(), o.bandwidth_bytes);
+  if (o.bandwidth_bytes > 0) probe = std::make_unique<BandwidthProbe>(engine.kernels(), o.bandwidth_bytes);
   for (int64_t rep = o.warmup ? -1 : 0; rep < o.reps; ++rep) {
     const bool record = rep >= 0;
     if (o.prompt > 0) {
@@ -153,23 +153,23 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
   return r;
 }
 
-BandwidthProbe::BandwidthProbe(ThreadPool& pool, int64_t bytes) : pool_(pool), n_(bytes / 4) {
+BandwidthProbe::BandwidthProbe(const kernels::KernelContext& kc, int64_t bytes) : kc_(kc), n_(bytes / 4) {
   constexpr size_t kHuge = size_t(2) << 20;
   const size_t alloc = (size_t(n_) * 4 + kHuge - 1) / kHuge * kHuge;
   data_ = static_cast<float*>(std::aligned_alloc(kHuge, alloc));
   if (!data_) throw std::bad_alloc();
   ::madvise(data_, alloc, MADV_HUGEPAGE);
-  pool_.parallel_for(n_, [&](int64_t b, int64_t e, int) { std::fill(data_ + b, data_ + e, 1.0f); }, 4096);
+  kc_.pool().parallel_for(n_, [&](int64_t b, int64_t e, int) { std::fill(data_ + b, data_ + e, 1.0f); }, 4096);
 }
 
 BandwidthProbe::~BandwidthProbe() { std::free(data_); }
 
 double BandwidthProbe::measure(int reps) {
   double best = 0;
-  std::vector<float> sink(static_cast<size_t>(pool_.size()));
+  std::vector<float> sink(static_cast<size_t>(kc_.pool().size()));
   for (int rep = 0; rep < reps; ++rep) {
     const auto t0 = Clock::now();
-    pool_.parallel_for(n_, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += kernels::stream_read(data_ + b, e - b); },
+    kc_.pool().parallel_for(n_, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += kernels::stream_read(kc_, data_ + b, e - b); },
                        4096);
     best = std::max(best, double(n_) * 4 / seconds(t0, Clock::now()) / 1e9);
   }

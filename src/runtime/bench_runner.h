@@ -42,15 +42,15 @@ struct BenchResult {
 BenchResult run_benchmark(Engine& engine, const BenchOptions& options);
 
 // STREAM 式读带宽探针（GB/s，10^9 字节每秒）：bytes 大小的数组（透明大页），各线程读各自的一段，
-// measure 取 reps 次中最好的一次。数组只分配、填充一次。
+// measure 取 reps 次中最好的一次。数组只分配、填充一次；读内核与线程池取自 kc。
 class BandwidthProbe {
  public:
-  BandwidthProbe(ThreadPool& pool, int64_t bytes);
+  BandwidthProbe(const kernels::KernelContext& kc, int64_t bytes);
   ~BandwidthProbe();
   double measure(int reps);
 
  private:
-  ThreadPool& pool_;
+  kernels::KernelContext kc_;
   int64_t n_;
   float* data_;
 };

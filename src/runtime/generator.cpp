@@ -13,10 +13,9 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-Generator::Generator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config,
-                     PerformanceMonitor* monitor)
-    : model_(model), pool_(pool), config_(config), monitor_(monitor) {
-  if (config_.mtp.enabled) speculator_ = std::make_unique<Speculator>(model_, pool_, config_, monitor_);
+Generator::Generator(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config)
+    : model_(model), ctx_(ctx), config_(config) {
+  if (config_.mtp.enabled) speculator_ = std::make_unique<Speculator>(model_, ctx_, config_);
 }
 
 bool Generator::is_stop(const GenerationRequest& r, int32_t token) const {
@@ -41,7 +40,7 @@ std::vector<std::vector<int32_t>> Generator::generate(const std::vector<Generati
 
 void Generator::generate_group(const std::vector<GenerationRequest>& requests, size_t first, size_t count,
                                std::vector<std::vector<int32_t>>& results, const TokenCallback& on_token) {
-  ForwardContext ctx{pool_, monitor_};
+  ForwardContext ctx = ctx_;
   KvCache cache = model_.make_cache(config_.kv_dtype, config_.kv_block_size);
   std::vector<int32_t> seq(count);
   std::vector<Sampler> samplers;
@@ -87,7 +86,7 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
         done[i] = true;
         continue;
       }
-      ScopedTimer timer(monitor_, Phase::kSampling);
+      ScopedTimer timer(ctx_.monitor, Phase::kSampling);
       emit(i, samplers[i].sample(logits, V));
     }
     batch.clear();
@@ -103,10 +102,10 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
     prefill_tokens += int64_t(prompt.size());
   }
   flush();
-  if (monitor_) {
+  if (ctx_.monitor) {
     const double s = seconds_since(t0);
-    monitor_->add_prefill(prefill_tokens, s);
-    monitor_->set_time_to_first_token(s);
+    ctx_.monitor->add_prefill(prefill_tokens, s);
+    ctx_.monitor->set_time_to_first_token(s);
   }
   if (spec)
     for (size_t i = 0; i < count; ++i)
@@ -152,9 +151,9 @@ void Generator::generate_group(const std::vector<GenerationRequest>& requests, s
   }
   if (spec)
     for (size_t i = 0; i < count; ++i) speculator_->remove_sequence_if_present(seq[i]);
-  if (monitor_) {
-    monitor_->add_decode(decoded, seconds_since(t1));
-    monitor_->set_kv_bytes(cache.used_bytes(), cache.allocated_bytes());
+  if (ctx_.monitor) {
+    ctx_.monitor->add_decode(decoded, seconds_since(t1));
+    ctx_.monitor->set_kv_bytes(cache.used_bytes(), cache.allocated_bytes());
   }
 }
 

@@ -31,7 +31,8 @@ using TokenCallback = std::function<void(size_t, int32_t)>;
 
 class Generator {
  public:
-  Generator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config, PerformanceMonitor* monitor);
+  // ctx：内核上下文与性能监视器（Engine::context()）
+  Generator(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config);
 
   // 返回每个请求生成的 token（不含提示；若生成了 EOS，EOS 是最后一个）。
   std::vector<std::vector<int32_t>> generate(const std::vector<GenerationRequest>& requests,
@@ -46,9 +47,8 @@ class Generator {
   bool is_stop(const GenerationRequest& r, int32_t token) const;
 
   DeepseekModel& model_;
-  ThreadPool& pool_;
+  ForwardContext ctx_;
   OptimizationConfig config_;
-  PerformanceMonitor* monitor_;
   std::unique_ptr<Speculator> speculator_;  // 启用 MTP 时创建
 };
 

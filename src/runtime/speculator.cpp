@@ -67,12 +67,10 @@ void AdaptiveDraft::observe(int64_t k, const std::vector<int64_t>& accepted, dou
 
 // ---------------- Speculator ----------------
 
-Speculator::Speculator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config,
-                       PerformanceMonitor* monitor)
+Speculator::Speculator(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config)
     : model_(model),
-      pool_(pool),
+      ctx_(ctx),
       config_(config),
-      monitor_(monitor),
       mtp_(std::make_unique<MtpPredictor>(model, config.mla_mode)),
       adaptive_(config.mtp.draft_tokens) {
   for (int64_t m = 0; m < mtp_->n_modules(); ++m)
@@ -119,8 +117,8 @@ void Speculator::trim_backlog(SeqState& st) {
 }
 
 void Speculator::draft(const std::vector<int32_t>& seqs, const std::vector<Sampler*>& samplers, int64_t k) {
-  ScopedTimer timer(monitor_, Phase::kMtpDraft);
-  ForwardContext ctx{pool_, monitor_};
+  ScopedTimer timer(ctx_.monitor, Phase::kMtpDraft);
+  ForwardContext ctx = ctx_;
   const int64_t D = model_.config().hidden_size, V = model_.config().vocab_size, S = int64_t(seqs.size());
   drafts_.resize(size_t(S));
   for (auto& d : drafts_) d.clear();
@@ -230,8 +228,8 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
   std::vector<int64_t>& base = base_;
   base.resize(size_t(S));
   {
-    ScopedTimer timer(monitor_, Phase::kMtpVerify);
-    ForwardContext ctx{pool_, monitor_};
+    ScopedTimer timer(ctx_.monitor, Phase::kMtpVerify);
+    ForwardContext ctx = ctx_;
     batch_.clear();
     for (int64_t s = 0; s < S; ++s) {
       const int32_t seq = seqs[size_t(s)];
@@ -243,7 +241,7 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
   }
 
   // 接受
-  ScopedTimer timer(monitor_, Phase::kSampling);
+  ScopedTimer timer(ctx_.monitor, Phase::kSampling);
   emitted.resize(size_t(S));
   for (auto& e : emitted) e.clear();
   std::vector<int64_t>& accepted = accepted_;
@@ -290,7 +288,7 @@ void Speculator::step(KvCache& cache, const std::vector<int32_t>& seqs, const st
     }
     st.next_token = token;
     if (k == 0) trim_backlog(st);
-    if (monitor_ && k > 0) monitor_->add_mtp_step(k, a);
+    if (ctx_.monitor && k > 0) ctx_.monitor->add_mtp_step(k, a);
   }
   adaptive_.observe(k, accepted, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), S);
 }

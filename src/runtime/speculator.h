@@ -41,7 +41,8 @@ class AdaptiveDraft {
 
 class Speculator {
  public:
-  Speculator(DeepseekModel& model, ThreadPool& pool, const OptimizationConfig& config, PerformanceMonitor* monitor);
+  // ctx：内核上下文与性能监视器（Engine::context()）
+  Speculator(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config);
 
   // 登记一条已在主缓存中完成预填充的序列：prompt 的每个位置的最终隐状态 hidden [P, hidden]，
   // 以及第一个采样出的 token。oracle 非空时，位置 P+j 的草稿取 oracle[j]（诊断 / 基准用）。
@@ -79,9 +80,8 @@ class Speculator {
   SeqState& state(int32_t seq);
 
   DeepseekModel& model_;
-  ThreadPool& pool_;
+  ForwardContext ctx_;
   OptimizationConfig config_;
-  PerformanceMonitor* monitor_;
   std::unique_ptr<MtpPredictor> mtp_;
   std::vector<KvCache> mtp_caches_;  // 每个模块一个（各自的序列长度）
   std::vector<SeqState> states_;     // 按主缓存的序列 id 索引

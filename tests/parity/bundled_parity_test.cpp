@@ -37,7 +37,7 @@ class BundledParity : public testing::TestWithParam<MlaMode> {
   Fixture fixture_;
   std::unique_ptr<DeepseekModel> model_;
   ThreadPool pool_{2};
-  ForwardContext ctx_{pool_, nullptr};
+  ForwardContext ctx_{kernels::KernelContext(pool_), nullptr};
 };
 
 TEST_P(BundledParity, PrefillLogitsAndHidden) {

@@ -46,7 +46,7 @@ class ReferenceParity : public testing::TestWithParam<Case> {
 };
 
 TEST_P(ReferenceParity, FullPrefillLogitsAndHidden) {
-  ForwardContext ctx{pool_, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool_), nullptr};
   const int64_t V = model_->config().vocab_size, D = model_->config().hidden_size;
   for (size_t k = 0; k < fixture_.sequences.size(); ++k) {
     const auto& seq = fixture_.sequences[k];
@@ -64,7 +64,7 @@ TEST_P(ReferenceParity, FullPrefillLogitsAndHidden) {
 }
 
 TEST_P(ReferenceParity, IncrementalDecodeLogits) {
-  ForwardContext ctx{pool_, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool_), nullptr};
   const int64_t V = model_->config().vocab_size;
   for (size_t k = 0; k < fixture_.sequences.size(); ++k) {
     const auto& seq = fixture_.sequences[k];
@@ -89,7 +89,7 @@ TEST_P(ReferenceParity, IncrementalDecodeLogits) {
 
 // 两条不同长度的序列在一次前向中（交错排列）与分别单独运行的 logits 一致。
 TEST_P(ReferenceParity, BatchOfTwoSequencesEqualsSeparateRuns) {
-  ForwardContext ctx{pool_, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool_), nullptr};
   const int64_t V = model_->config().vocab_size;
   KvCache cache = model_->make_cache(DType::kF32);
   const int32_t s0 = cache.add_sequence(), s1 = cache.add_sequence();
@@ -141,7 +141,7 @@ TEST_P(MtpParity, LogitsMatchReferenceNoZeroVariant) {
   MtpPredictor mtp(model, GetParam().mode);
   ASSERT_EQ(mtp.n_modules(), 1);
   ThreadPool pool(2);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   const int64_t V = model.config().vocab_size, D = model.config().hidden_size;
   for (size_t k = 0; k < f.sequences.size(); ++k) {
     const auto& seq = f.sequences[k];
@@ -196,12 +196,10 @@ TEST(Bf16Precision, DecodeLogitsStayCloseToReference) {
   const Fixture fx = load_fixture(dir);
   DeepseekModel m(dir, ModelOptions{MlaMode::kLatent, LoadMode::kMmap});
   ThreadPool pool(2);
-  ForwardContext ctx{pool, nullptr};
+  kernels::KernelOptions bf16;
+  bf16.precision = kernels::MatmulPrecision::kBf16;
+  ForwardContext ctx{kernels::KernelContext(pool, bf16), nullptr};
   const int64_t V = m.config().vocab_size;
-  struct PrecisionGuard {
-    PrecisionGuard() { kernels::set_matmul_precision(kernels::MatmulPrecision::kBf16); }
-    ~PrecisionGuard() { kernels::set_matmul_precision(kernels::MatmulPrecision::kF32); }
-  } guard;
   double worst = 0;
   for (size_t k = 0; k < fx.sequences.size(); ++k) {
     const auto& seq = fx.sequences[k];
@@ -234,7 +232,7 @@ TEST(Bf16Precision, DecodeLogitsStayCloseToReference) {
 TEST(LongContext, DecodeEqualsPrefillAndModesAgree) {
   const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny";
   ThreadPool pool(2);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   std::vector<int32_t> tokens;
   for (int i = 0; i < 300; ++i) tokens.push_back(int32_t((i * 131 + 7) % 512));
   std::vector<std::vector<float>> results;
@@ -273,7 +271,7 @@ TEST(LongContext, DecodeEqualsPrefillAndModesAgree) {
 TEST(LongContext, MixedLatentBatchMatchesSeparateForwards) {
   const std::string dir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny";
   ThreadPool pool(2);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   DeepseekModel m(dir, ModelOptions{MlaMode::kLatent, LoadMode::kMmap});
   const int64_t V = m.config().vocab_size;
   auto tok = [](int i, int seed) { return int32_t((i * 97 + seed * 31 + 5) % 512); };

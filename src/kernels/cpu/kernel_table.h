@@ -1,21 +1,19 @@
 // 每个 ISA 的内核函数表：kernels_impl.h 以不同的 Simd 类型实例化一次，
-// 每个 ISA 的翻译单元导出一张表；kernels.cpp 在启动时按 CPU 选择其一。
+// 每个 ISA 的翻译单元导出一张表；KernelContext 按所选的路径持有其一。
 #pragma once
 
 #include "kernels/kernels.h"
 
 namespace dsinfer::kernels {
 
-// token 数达到此值时走打包 GEMM。点积形式不打包，但每个 k 步的激活要从 L1 重读；实测（Zen 3，1408 × 2048 BF16，
-// 2 线程）32 个 token 时点积 100 GFLOP/s 对 GEMM 75–86，48 个时 GEMM 92–116 对点积 103，交点在 40 附近。
+// token 数达到此值时走打包 GEMM。点积形式不打包，但每个 k 步的激活要从 L1 重读，token 多时读激活成为瓶颈；
+// 打包有固定开销，token 少时不划算。两者的交点由 kernel_bench 的 BM_Matmul 测得（见 bench/README.md）。
 inline constexpr int64_t kGemmMinTokens = 40;
 
-// GEMV 软件预取的提前量（字节），由 set_prefetch_bytes 设置；各 ISA 的翻译单元共用
-extern int64_t g_prefetch_bytes;
-
 struct KernelTable {
+  // prefetch_bytes：单 token GEMV 的软件预取提前量（KernelContext::prefetch_bytes）
   void (*matmul_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                      int64_t ldy, int64_t row_begin, int64_t row_end);
+                      int64_t ldy, int64_t row_begin, int64_t row_end, int64_t prefetch_bytes);
   void (*rms_norm)(const float* x, const float* weight, float* y, int64_t n, float eps);
   void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n);
   void (*axpy)(float a, const float* x, float* y, int64_t n);
@@ -29,7 +27,8 @@ struct KernelTable {
   void (*matmul_nn_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
                          int64_t col_begin, int64_t col_end, bool accumulate);
   // 单 token、BF16 权重、激活已舍入成 BF16
-  void (*gemv_bf16x_rows)(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end);
+  void (*gemv_bf16x_rows)(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end,
+                          int64_t prefetch_bytes);
 };
 
 namespace scalar { const KernelTable& table(); }

@@ -91,25 +91,24 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
 }
 
 // 软件预取：硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB，每进入新的一页它都要重新识别流，
-// 内存级并行度掉下来。GEMV 每步用 prefetcht1 把 ahead 字节（prefetch_bytes()，按 CPU 厂商选，见 kernels.h）
-// 之后的缓存行先拉进 L2。
+// 内存级并行度掉下来。GEMV 每步用 prefetcht1 把 ahead 字节（KernelContext::prefetch_bytes，默认按 CPU 厂商选，
+// 见 isa.h）之后的缓存行先拉进 L2。
 template <int64_t kBytes>
 inline void prefetch_lines(const uint8_t* p, int64_t ahead) {
   for (int64_t o = 0; o < kBytes; o += 64) __builtin_prefetch(p + ahead + o, 0, 2);
 }
 
 // 单 token 解码：逐行顺序读取（相邻行在内存中连续，整段是一条长的顺序流），
-// 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 prefetch_bytes() 之后的同样多字节。
+// 每行 4 路独立累加器隐藏 FMA 延迟，每步预取 ahead 字节之后的同样多字节。
 // FP8 在每个 128 列块内累加后乘块缩放。激活 x 也按字节指针、以 dtype XD 读取：XD = F32，或 BF16
 // （matmul_precision = bf16 时已舍入的激活，与权重共用 load_w 的转换）。
 template <class S, DType D, DType XD>
-inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x, float* y) {
+inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x, float* y, int64_t ahead) {
   constexpr int64_t W = S::kWidth, E = kElemBytes<D>, XE = kElemBytes<XD>;
   using V = typename S::V;
   const auto xv = [x](int64_t k) { return S::template load_w<XD>(x + k * XE); };
   const int64_t cols = w.cols;
   const int64_t block = D == DType::kF8E4M3 ? kFp8BlockSize : cols;
-  const int64_t ahead = g_prefetch_bytes;
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* row = w.row_ptr(r);
     V total = S::zero();
@@ -143,19 +142,19 @@ inline void gemv1_rows(const Weight& w, int64_t r0, int64_t r1, const uint8_t* x
 }
 
 // 点积形式的寄存器分块：3 行 × 4 token 的 12 个累加器 + 3 个权重向量 + 1 个激活向量，AVX2 的 16 个寄存器
-// 刚好放下。token 维只取 4：4 行激活（K = 2048 时 32 KiB）还留在 L1；2 行 × 6 token 时 6 行激活溢出到 L2，
-// 实测（Zen 3，1408 × 2048 BF16，单线程）8～48 个 token 都只有 34–48 GFLOP/s，3 × 4 为 47–51，2 × 4（原来的）36。
+// 刚好放下。token 维只取 4：4 行激活（K = 2048 时 32 KiB）还留在 L1；token 维再宽（如 2 行 × 6 token）时
+// 激活溢出到 L2，反而更慢（各种分块的对比见 bench/README.md）。
 inline constexpr int kDotTokens = 4, kDotRows = 3;
 
 // tt 个 token（1…TT）：编译期展开成对应的寄存器分块；1 个 token 走逐行顺序流的 gemv1_rows。
 template <class S, DType D, int TT>
 inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
-                             int64_t ldy) {
+                             int64_t ldy, int64_t prefetch_bytes) {
   if constexpr (TT == 1) {
-    gemv1_rows<S, D, DType::kF32>(w, r0, r1, reinterpret_cast<const uint8_t*>(x), y);
+    gemv1_rows<S, D, DType::kF32>(w, r0, r1, reinterpret_cast<const uint8_t*>(x), y, prefetch_bytes);
   } else {
     if (tt == TT) return rows_loop<S, D, kDotRows, TT>(w, r0, r1, x, ldx, y, ldy);
-    rows_loop_tokens<S, D, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy);
+    rows_loop_tokens<S, D, TT - 1>(tt, w, r0, r1, x, ldx, y, ldy, prefetch_bytes);
   }
 }
 
@@ -163,13 +162,13 @@ inline void rows_loop_tokens(int tt, const Weight& w, int64_t r0, int64_t r1, co
 // 块内对每 kDotTokens 个 token 各读一遍（第二遍起命中 L2）。
 template <class S, DType D>
 void gemv_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-                 int64_t row_begin, int64_t row_end) {
+                 int64_t row_begin, int64_t row_end, int64_t prefetch_bytes) {
   constexpr int64_t kRowBlock = 8 * kDotRows;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
     const int64_t r1 = std::min(row_end, r0 + kRowBlock);
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kDotTokens)
       rows_loop_tokens<S, D, kDotTokens>(int(std::min<int64_t>(kDotTokens, n_tokens - t0)), w, r0, r1, x + t0 * ldx,
-                                         ldx, y + t0 * ldy, ldy);
+                                         ldx, y + t0 * ldy, ldy, prefetch_bytes);
   }
 }
 
@@ -296,29 +295,34 @@ void gemm_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
 
 template <class S, DType D>
 void matmul_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-                   int64_t row_begin, int64_t row_end) {
+                   int64_t row_begin, int64_t row_end, int64_t prefetch_bytes) {
   if (n_tokens >= kGemmMinTokens) return gemm_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
-  gemv_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+  gemv_rows_t<S, D>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
 }
 
 // 单 token 的 BF16 权重 × 已舍入成 BF16 的激活：激活只占 f32 的一半字节，GEMV 每读 64 字节权重
 // 只需从 L1 取 64 字节激活而不是 128 字节（见 docs/performance.md）。
 template <class S>
-void gemv_bf16x_rows(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end) {
+void gemv_bf16x_rows(const uint16_t* x, const Weight& w, float* y, int64_t row_begin, int64_t row_end,
+                     int64_t prefetch_bytes) {
   DSINFER_CHECK(w.dtype == DType::kBF16, "BF16 激活的 GEMV 只用于 BF16 权重");
-  gemv1_rows<S, DType::kBF16, DType::kBF16>(w, row_begin, row_end, reinterpret_cast<const uint8_t*>(x), y);
+  gemv1_rows<S, DType::kBF16, DType::kBF16>(w, row_begin, row_end, reinterpret_cast<const uint8_t*>(x), y,
+                                            prefetch_bytes);
 }
 
 template <class S>
 void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                 int64_t ldy, int64_t row_begin, int64_t row_end) {
+                 int64_t ldy, int64_t row_begin, int64_t row_end, int64_t prefetch_bytes) {
   switch (w.dtype) {
-    case DType::kF32: return matmul_rows_t<S, DType::kF32>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
-    case DType::kBF16: return matmul_rows_t<S, DType::kBF16>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
-    case DType::kF16: return matmul_rows_t<S, DType::kF16>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+    case DType::kF32:
+      return matmul_rows_t<S, DType::kF32>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
+    case DType::kBF16:
+      return matmul_rows_t<S, DType::kBF16>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
+    case DType::kF16:
+      return matmul_rows_t<S, DType::kF16>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
     case DType::kF8E4M3:
       DSINFER_CHECK(w.scale_inv != nullptr, "FP8 权重缺少 scale_inv");
-      return matmul_rows_t<S, DType::kF8E4M3>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end);
+      return matmul_rows_t<S, DType::kF8E4M3>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
   }
 }
 

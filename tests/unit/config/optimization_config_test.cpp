@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/error.h"
 
 namespace dsinfer {
@@ -45,7 +47,9 @@ TEST(OptimizationConfig, RejectsBadValuesNamingTheKey) {
                                                                       {"load_mode", "disk"},
                                                                       {"isa", "neon"},
                                                                       {"mtp.enabled", "maybe"},
-                                                                      {"mtp.draft_tokens", "9"}}) {
+                                                                      {"mtp.draft_tokens", "9"},
+                                                                      {"prefetch_bytes", "-1"},
+                                                                      {"prefetch_bytes", "65537"}}) {
     try {
       c.set(k, v);
       ADD_FAILURE() << k << "=" << v;
@@ -55,6 +59,33 @@ TEST(OptimizationConfig, RejectsBadValuesNamingTheKey) {
     }
   }
   EXPECT_THROW(c.set("nope", "1"), Error);
+}
+
+// 声明了 env 的配置项可由环境变量设置（按同样的校验）；非法取值的错误点名环境变量
+TEST(OptimizationConfig, EnvironmentOverridesDeclaredKeys) {
+  const std::map<std::string, std::string> env = {{"DSINFER_ISA", "scalar"}, {"DSINFER_PREFETCH_BYTES", "2048"},
+                                                  {"DSINFER_THREADS", "7"}};
+  const auto lookup = [&env](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  OptimizationConfig c;
+  EXPECT_EQ(c.prefetch_bytes, 0);  // 0：按 CPU 厂商取默认值
+  c.load_environment(lookup);
+  EXPECT_EQ(c.isa, "scalar");
+  EXPECT_EQ(c.prefetch_bytes, 2048);
+  EXPECT_EQ(c.threads, 0);  // threads 没有声明环境变量
+  std::vector<std::string> with_env;
+  for (const auto& k : OptimizationConfig::keys())
+    if (!k.env.empty()) with_env.push_back(k.name);
+  EXPECT_EQ(with_env, (std::vector<std::string>{"isa", "prefetch_bytes"}));
+  try {
+    c.load_environment([](const char* name) { return std::string(name) == "DSINFER_PREFETCH_BYTES" ? "lots" : nullptr; });
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_NE(std::string(e.what()).find("DSINFER_PREFETCH_BYTES"), std::string::npos) << e.what();
+  }
 }
 
 TEST(OptimizationConfig, TomlTypesAreChecked) {

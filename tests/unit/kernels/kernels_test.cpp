@@ -11,22 +11,27 @@
 
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/weight.h"
 #include "kernels/cpu/kernel_table.h"
 
 namespace dsinfer::kernels {
 namespace {
 
+// 每个测试在参数给出的指令集路径上运行：内核上下文显式选择该路径
 class IsaTest : public testing::TestWithParam<Isa> {
  protected:
   void SetUp() override {
     if (!isa_supported(GetParam())) GTEST_SKIP() << "本机不支持 " << isa_name(GetParam());
-    saved_ = active_isa();
-    set_isa(GetParam());
   }
-  void TearDown() override {
-    if (isa_supported(GetParam())) set_isa(saved_);
+  // 本路径、给定线程池与精度的内核上下文
+  KernelContext kc(ThreadPool& pool, MatmulPrecision precision = MatmulPrecision::kF32) const {
+    return KernelContext(pool, {GetParam(), precision});
   }
-  Isa saved_ = Isa::kScalar;
+  // 单线程内核（逐元素、注意力、行转换）用的上下文
+  KernelContext kc() { return kc(single_); }
+
+ private:
+  ThreadPool single_{1};
 };
 
 std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
@@ -96,7 +101,7 @@ TEST_P(IsaTest, MatmulMatchesReferenceForEveryDTypeAndShape) {
         const int64_t ldx = cols + 3, ldy = rows + 5;
         auto x = random_vec(size_t(T * ldx), 7);
         std::vector<float> y(size_t(T * ldy), -7.0f);
-        matmul(x.data(), ldx, T, tw.w, y.data(), ldy, pool);
+        matmul(kc(pool), x.data(), ldx, T, tw.w, y.data(), ldy);
         for (int64_t t = 0; t < T; ++t)
           for (int64_t r = 0; r < rows; ++r) {
             double ref = 0;
@@ -127,7 +132,7 @@ TEST_P(IsaTest, MatmulBatchIsBitwiseIndependentOfThreadCount) {
     ws.push_back(make_weight(DType::kBF16, c.rows, c.cols, uint32_t(11 + i)));
     xs.push_back(random_vec(size_t(c.tokens * c.cols), uint32_t(100 + i)));
     expected.emplace_back(size_t(c.tokens * c.rows));
-    matmul(xs[i].data(), c.cols, c.tokens, ws[i].w, expected[i].data(), c.rows, single);
+    matmul(kc(single), xs[i].data(), c.cols, c.tokens, ws[i].w, expected[i].data(), c.rows);
   }
   for (int threads : {2, 3, 5}) {
     ThreadPool pool(threads);
@@ -137,7 +142,7 @@ TEST_P(IsaTest, MatmulBatchIsBitwiseIndependentOfThreadCount) {
       for (size_t i = 0; i < cases.size(); ++i) ys.emplace_back(expected[i].size(), -1.0f);
       for (size_t i = 0; i < cases.size(); ++i)
         jobs.push_back({xs[i].data(), cases[i].cols, cases[i].tokens, &ws[i].w, ys[i].data(), cases[i].rows});
-      matmul_batch(jobs.data(), jobs.size(), pool);
+      matmul_batch(kc(pool), jobs.data(), jobs.size());
       for (size_t i = 0; i < cases.size(); ++i)
         ASSERT_EQ(0, std::memcmp(ys[i].data(), expected[i].data(), ys[i].size() * sizeof(float)))
             << "threads=" << threads << " job=" << i;
@@ -158,7 +163,7 @@ TEST_P(IsaTest, MatmulNnAndStridedWeightViews) {
       for (int64_t T : {1, 3, 12, 13, 30}) {
         auto x = random_vec(size_t(T * K), 3);
         std::vector<float> y(static_cast<size_t>(T * N), 1.0f);
-        matmul_nn_rows(x.data(), K, T, w, y.data(), N, 0, N, true);
+        matmul_nn_rows(kc(), x.data(), K, T, w, y.data(), N, 0, N, true);
         for (int64_t t = 0; t < T; ++t)
           for (int64_t n = 0; n < N; ++n) {
             double ref = 1.0;
@@ -170,7 +175,7 @@ TEST_P(IsaTest, MatmulNnAndStridedWeightViews) {
         auto x2 = random_vec(size_t(T * N), 4);
         std::vector<float> y2(static_cast<size_t>(T * K));
         ThreadPool pool(2);
-        matmul(x2.data(), N, T, w, y2.data(), K, pool);
+        matmul(kc(pool), x2.data(), N, T, w, y2.data(), K);
         for (int64_t t = 0; t < T; ++t)
           for (int64_t k = 0; k < K; ++k) {
             double ref = 0;
@@ -186,13 +191,13 @@ TEST_P(IsaTest, ElementwiseKernels) {
   for (int64_t n : {1, 5, 16, 37, 128}) {
     auto x = random_vec(size_t(n), 1, -3, 3), w = random_vec(size_t(n), 2), u = random_vec(size_t(n), 3);
     std::vector<float> y(static_cast<size_t>(n));
-    rms_norm(x.data(), w.data(), y.data(), n, 1e-6f);
+    rms_norm(kc(), x.data(), w.data(), y.data(), n, 1e-6f);
     double ms = 0;
     for (float v : x) ms += double(v) * v;
     const double inv = 1.0 / std::sqrt(ms / double(n) + 1e-6);
     for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(y[size_t(i)], x[size_t(i)] * inv * w[size_t(i)], 1e-5);
 
-    silu_mul(x.data(), u.data(), y.data(), n);
+    silu_mul(kc(), x.data(), u.data(), y.data(), n);
     for (int64_t i = 0; i < n; ++i) {
       const double g = x[size_t(i)];
       EXPECT_NEAR(y[size_t(i)], g / (1 + std::exp(-g)) * u[size_t(i)], 1e-5);
@@ -201,18 +206,18 @@ TEST_P(IsaTest, ElementwiseKernels) {
     std::vector<float> sm_scaled = x;
     double mxs = -1e30;
     for (float v : x) mxs = std::max(mxs, double(v) * 0.5);
-    EXPECT_NEAR(scale_max(sm_scaled.data(), n, 0.5f), mxs, 1e-6);
-    const float es = exp_sum(sm_scaled.data(), n, float(mxs));
+    EXPECT_NEAR(scale_max(kc(), sm_scaled.data(), n, 0.5f), mxs, 1e-6);
+    const float es = exp_sum(kc(), sm_scaled.data(), n, float(mxs));
     double ref_sum = 0;
     for (float v : x) ref_sum += std::exp(double(v) * 0.5 - mxs);
     EXPECT_NEAR(es, ref_sum, 1e-5 * ref_sum);
 
     std::vector<float> acc = u;
-    axpy(0.5f, x.data(), acc.data(), n);
+    axpy(kc(), 0.5f, x.data(), acc.data(), n);
     for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(acc[size_t(i)], u[size_t(i)] + 0.5 * x[size_t(i)], 1e-6);
 
     std::vector<float> sm = x;
-    softmax(sm.data(), n);
+    softmax(kc(), sm.data(), n);
     double mx = -1e30, sum = 0;
     for (float v : x) mx = std::max(mx, double(v));
     for (float v : x) sum += std::exp(double(v) - mx);
@@ -223,7 +228,7 @@ TEST_P(IsaTest, ElementwiseKernels) {
 TEST_P(IsaTest, SoftmaxHandlesLargeRange) {
   std::vector<float> x = {-1000.0f, 0.0f, 80.0f, 80.0f, -1e30f, 3.0f, 1.0f, 2.0f, 5.0f, 6.0f, 7.0f,
                           8.0f,     9.0f, 10.f, 11.f,  12.f,   13.f};
-  softmax(x.data(), int64_t(x.size()));
+  softmax(kc(), x.data(), int64_t(x.size()));
   EXPECT_NEAR(x[2], 0.5, 1e-6);
   EXPECT_NEAR(x[3], 0.5, 1e-6);
   EXPECT_NEAR(x[0], 0.0, 1e-30);
@@ -234,10 +239,20 @@ TEST_P(IsaTest, RowConversions) {
   for (DType dt : {DType::kF32, DType::kBF16, DType::kF16, DType::kF8E4M3}) {
     TestWeight tw = make_weight(dt, 1, 37, 9);
     std::vector<float> out(37);
-    row_to_f32(dt, tw.bytes.data(), out.data(), 37);
+    row_to_f32(kc(), dt, tw.bytes.data(), out.data(), 37);
     for (int i = 0; i < 37; ++i) {
       const float expect = dt == DType::kF8E4M3 ? fp8e4m3_to_f32(tw.bytes[size_t(i)]) : tw.exact[size_t(i)];
       EXPECT_EQ(out[size_t(i)], expect) << dtype_name(dt);
+    }
+  }
+  // 反量化一行（FP8 含分块缩放）：与 core 的标量实现逐位相同
+  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16, DType::kF8E4M3}) {
+    TestWeight tw = make_weight(dt, 260, 300, 5);
+    std::vector<float> out(300), expect(300);
+    for (int64_t r : {0, 127, 128, 259}) {
+      dequantize_row(kc(), tw.w, r, out.data());
+      dsinfer::dequantize_row(tw.w, r, expect.data());
+      ASSERT_EQ(0, std::memcmp(out.data(), expect.data(), sizeof(float) * 300)) << dtype_name(dt) << " 行 " << r;
     }
   }
   std::vector<float> src = random_vec(20, 4);
@@ -259,7 +274,7 @@ struct RandomCache {
     storage.resize(vals.size() * dtype_size(dt));
     row_from_f32(dt, vals.data(), storage.data(), int64_t(vals.size()));
     exact.resize(vals.size());
-    row_to_f32(dt, storage.data(), exact.data(), int64_t(vals.size()));
+    to_f32(dt, storage.data(), exact.data(), vals.size());
     for (int64_t b = 0; b < n_blocks; ++b) blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(dt));
     rows = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(dt)), 0, dt};
   }
@@ -290,7 +305,7 @@ TEST_P(IsaTest, AttentionMatchesNaive) {
       a.scale = 0.3f;
       a.out = out.data();
       a.out_head_stride = dv;
-      attention(a, scratch.data());
+      attention(kc(), a, scratch.data());
       for (int64_t h = 0; h < H; ++h) {
         std::vector<double> s(static_cast<size_t>(n_ctx));
         double mx = -1e30;
@@ -339,7 +354,7 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
         std::vector<float> o(static_cast<size_t>(n_q * dv)), m(static_cast<size_t>(n_q)), l(static_cast<size_t>(n_q));
         std::vector<float> scratch(static_cast<size_t>(shared_kv_attention_scratch(n_q, dk, dv)));
         a.o = o.data(), a.ldo = dv, a.m = m.data(), a.l = l.data();
-        shared_kv_attention(a, scratch.data());
+        shared_kv_attention(kc(), a, scratch.data());
         for (int64_t i = 0; i < n_q; ++i) {
           const int64_t end = std::min(visible[size_t(i)], k1);
           if (end <= k0) {
@@ -368,25 +383,19 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
       }
 }
 
-// 测试期间把矩阵乘精度设为 bf16，结束时恢复默认的 f32
-struct Bf16Precision {
-  Bf16Precision() { set_matmul_precision(MatmulPrecision::kBf16); }
-  ~Bf16Precision() { set_matmul_precision(MatmulPrecision::kF32); }
-};
-
 // matmul_precision = bf16：BF16 权重、token 少时激活先就近舍入成 BF16 再做点积。与“舍入后的激活以双精度累加”
 // 的参考值比较；容差远小于舍入本身造成的差别（按未舍入的激活算参考值时此测试失败），所以也验证了确实走了舍入的路径。
 // F32 权重不受影响。
 TEST_P(IsaTest, Bf16ActivationsMatchRoundedReference) {
-  const Bf16Precision bf16_precision;
   ThreadPool pool(2);
+  const KernelContext bf16 = kc(pool, MatmulPrecision::kBf16);
   for (auto [rows, cols] : {std::pair<int64_t, int64_t>{7, 33}, {130, 200}, {33, 517}, {50, 2048}})
     for (int64_t T : {1, 2, 3, 5, 11, 39, 40}) {
       TestWeight tw = make_weight(DType::kBF16, rows, cols, uint32_t(rows * 7 + cols));
       const int64_t ldx = cols + 3;
       auto x = random_vec(size_t(T * ldx), 5);
       std::vector<float> y(size_t(T * rows));
-      matmul(x.data(), ldx, T, tw.w, y.data(), rows, pool);
+      matmul(bf16, x.data(), ldx, T, tw.w, y.data(), rows);
       // token ≥ 40 时只有 AVX512_BF16 的 GEMM 舍入激活，其余 GEMM 保持 f32
       const bool rounded = T < 40 || (GetParam() == Isa::kAvx512 && bf16_dot_gemm_enabled());
       for (int64_t t = 0; t < T; ++t)
@@ -404,16 +413,14 @@ TEST_P(IsaTest, Bf16ActivationsMatchRoundedReference) {
   TestWeight f = make_weight(DType::kF32, 40, 300, 3);
   auto x = random_vec(300, 9);
   std::vector<float> y_bf16(40), y_f32(40);
-  matmul(x.data(), 300, 1, f.w, y_bf16.data(), 40, pool);
-  set_matmul_precision(MatmulPrecision::kF32);
-  matmul(x.data(), 300, 1, f.w, y_f32.data(), 40, pool);
+  matmul(bf16, x.data(), 300, 1, f.w, y_bf16.data(), 40);
+  matmul(kc(pool), x.data(), 300, 1, f.w, y_f32.data(), 40);
   EXPECT_EQ(0, std::memcmp(y_bf16.data(), y_f32.data(), sizeof(float) * 40));
 }
 
 // 一批里几个矩阵乘共用同一激活（MoE 的 gate / up）时激活只舍入一次：结果与逐个计算逐位相同，
 // 也与单线程的 matmul_rows 相同。
 TEST_P(IsaTest, Bf16ActivationsSharedAcrossBatchJobs) {
-  const Bf16Precision bf16_precision;
   const int64_t cols = 300;
   TestWeight a = make_weight(DType::kBF16, 200, cols, 1), b = make_weight(DType::kBF16, 150, cols, 2);
   TestWeight c = make_weight(DType::kBF16, 90, 2 * cols, 4), d = make_weight(DType::kF32, 60, cols, 5);
@@ -427,40 +434,45 @@ TEST_P(IsaTest, Bf16ActivationsSharedAcrossBatchJobs) {
   for (size_t i = 0; i < ws.size(); ++i) {
     ys.emplace_back(size_t(tokens[i] * ws[i]->rows), -1.0f);
     expected.emplace_back(ys.back().size());
-    matmul(xs[i], ldx[i], tokens[i], *ws[i], expected[i].data(), ws[i]->rows, single);
+    matmul(kc(single, MatmulPrecision::kBf16), xs[i], ldx[i], tokens[i], *ws[i], expected[i].data(), ws[i]->rows);
     jobs.push_back({xs[i], ldx[i], tokens[i], ws[i], ys[i].data(), ws[i]->rows});
   }
-  matmul_batch(jobs.data(), jobs.size(), pool);
+  matmul_batch(kc(pool, MatmulPrecision::kBf16), jobs.data(), jobs.size());
   for (size_t i = 0; i < ws.size(); ++i) {
     ASSERT_EQ(0, std::memcmp(ys[i].data(), expected[i].data(), ys[i].size() * sizeof(float))) << "job " << i;
     std::vector<float> direct(expected[i].size());
-    matmul_rows(xs[i], ldx[i], tokens[i], *ws[i], direct.data(), ws[i]->rows, 0, ws[i]->rows);
+    matmul_rows(kc(single, MatmulPrecision::kBf16), xs[i], ldx[i], tokens[i], *ws[i], direct.data(), ws[i]->rows, 0,
+                ws[i]->rows);
     ASSERT_EQ(0, std::memcmp(direct.data(), expected[i].data(), direct.size() * sizeof(float))) << "job " << i;
   }
 }
 
-// GEMV 的软件预取提前量只影响速度：任何取值下单 token 的结果都逐位相同；越界的取值被拒绝
+// GEMV 的软件预取提前量只影响速度：任何取值下单 token 的结果都逐位相同；越界的取值在构造上下文时被拒绝
 TEST_P(IsaTest, PrefetchDistanceDoesNotChangeResults) {
-  const int64_t saved = prefetch_bytes();
   ThreadPool pool(2);
   for (DType dt : {DType::kBF16, DType::kF32, DType::kF8E4M3}) {
     TestWeight tw = make_weight(dt, 300, 2048, 3);
     auto x = random_vec(2048, 4);
     std::vector<float> expected(300), y(300);
-    matmul(x.data(), 2048, 1, tw.w, expected.data(), 300, pool);
-    for (int64_t bytes : {int64_t(0), int64_t(64), int64_t(1024), int64_t(3072), int64_t(65536)}) {
-      set_prefetch_bytes(bytes);
-      EXPECT_EQ(prefetch_bytes(), bytes);
-      matmul(x.data(), 2048, 1, tw.w, y.data(), 300, pool);
+    matmul(kc(pool), x.data(), 2048, 1, tw.w, expected.data(), 300);
+    for (int64_t bytes : {int64_t(0), int64_t(64), int64_t(1024), int64_t(3072), kMaxPrefetchBytes}) {
+      const KernelContext ctx(pool, {GetParam(), MatmulPrecision::kF32, bytes});
+      EXPECT_EQ(ctx.prefetch_bytes(), bytes);
+      matmul(ctx, x.data(), 2048, 1, tw.w, y.data(), 300);
       ASSERT_EQ(0, std::memcmp(y.data(), expected.data(), sizeof(float) * 300)) << dtype_name(dt) << " " << bytes;
     }
-    set_prefetch_bytes(saved);
   }
-  EXPECT_THROW(set_prefetch_bytes(-1), Error);
-  EXPECT_THROW(set_prefetch_bytes(65537), Error);
-  EXPECT_EQ(prefetch_bytes(), saved);
+  for (int64_t bad : {int64_t(-1), kMaxPrefetchBytes + 1}) {
+    try {
+      KernelContext(pool, {GetParam(), MatmulPrecision::kF32, bad});
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    }
+  }
   const int64_t d = default_prefetch_bytes();
   EXPECT_TRUE(d == 1024 || d == 3072) << d;
+  EXPECT_EQ(KernelContext(pool).prefetch_bytes(), d);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
@@ -486,15 +498,26 @@ TEST(Bf16Matmul, MatchesBf16RoundedReference) {
     }
 }
 
-TEST(Isa, NamesAndForcing) {
+TEST(Isa, NamesAndContexts) {
   EXPECT_EQ(isa_from_name("avx2"), Isa::kAvx2);
   EXPECT_FALSE(isa_from_name("neon").has_value());
   EXPECT_TRUE(isa_supported(Isa::kScalar));
   EXPECT_TRUE(isa_supported(detect_isa()));
-  const Isa before = active_isa();
-  set_isa(Isa::kScalar);
-  EXPECT_EQ(active_isa(), Isa::kScalar);
-  set_isa(before);
+  ThreadPool pool(1);
+  EXPECT_EQ(KernelContext(pool).isa(), detect_isa());
+  const KernelContext scalar(pool, {Isa::kScalar});
+  EXPECT_EQ(scalar.isa(), Isa::kScalar);
+  EXPECT_EQ(scalar.precision(), MatmulPrecision::kF32);
+  EXPECT_EQ(&scalar.pool(), &pool);
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (isa_supported(isa)) continue;
+    try {
+      KernelContext(pool, {isa});
+      ADD_FAILURE() << isa_name(isa);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    }
+  }
 }
 
 }  // namespace

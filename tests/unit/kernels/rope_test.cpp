@@ -7,22 +7,22 @@
 namespace dsinfer::kernels {
 namespace {
 
-ModelConfig rope_config(bool yarn) {
-  ModelConfig c;
-  c.qk_rope_head_dim = 64;
-  c.rope_theta = 10000.0;
+RopeParams test_params(bool yarn) {
+  RopeParams p;
+  p.dim = 64;
+  p.theta = 10000.0;
   if (yarn) {
-    c.rope_scaling.yarn = true;
-    c.rope_scaling.factor = 40.0;
-    c.rope_scaling.original_max_position_embeddings = 4096;
-    c.rope_scaling.mscale = 0.707;
-    c.rope_scaling.mscale_all_dim = 0.707;
+    p.yarn = true;
+    p.factor = 40.0;
+    p.original_max_positions = 4096;
+    p.mscale = 0.707;
+    p.mscale_all_dim = 0.707;
   }
-  return c;
+  return p;
 }
 
 TEST(Rope, PlainFrequenciesAndInterleavedRotation) {
-  Rope rope(rope_config(false));
+  Rope rope(test_params(false));
   EXPECT_FLOAT_EQ(rope.inv_freq()[0], 1.0f);
   EXPECT_NEAR(rope.inv_freq()[1], std::pow(10000.0, -2.0 / 64), 1e-7);
   float x[64];
@@ -40,7 +40,7 @@ TEST(Rope, PlainFrequenciesAndInterleavedRotation) {
 
 TEST(Rope, YarnRampMatchesSpecCorrectionRange) {
   // docs/spec.md §3.4：dim 64, base 1e4, orig 4096 → low = 10, high = 23
-  Rope plain(rope_config(false)), yarn(rope_config(true));
+  Rope plain(test_params(false)), yarn(test_params(true));
   for (int i = 0; i < 32; ++i) {
     const float f = plain.inv_freq()[size_t(i)];
     const float ramp = std::clamp((float(i) - 10.0f) / 13.0f, 0.0f, 1.0f);
@@ -51,7 +51,7 @@ TEST(Rope, YarnRampMatchesSpecCorrectionRange) {
 }
 
 TEST(Rope, RotatesSeveralStridedVectors) {
-  Rope rope(rope_config(true));
+  Rope rope(test_params(true));
   float x[3 * 70];
   for (int v = 0; v < 3; ++v)
     for (int i = 0; i < 70; ++i) x[v * 70 + i] = 1.0f;

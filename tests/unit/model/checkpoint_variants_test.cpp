@@ -88,7 +88,7 @@ void make_variant(DType dtype, const std::string& dir, const std::string& ref_di
 
 std::vector<float> prefill_logits(const std::string& dir, MlaMode mode) {
   ThreadPool pool(2);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   DeepseekModel m(dir, ModelOptions{mode, LoadMode::kMmap});
   KvCache cache = m.make_cache(DType::kF32);
   const int32_t s = cache.add_sequence();
@@ -144,7 +144,7 @@ TEST(ShardedCheckpoint, GivesTheSameLogitsAsOneFile) {
 
 TEST(ShardedCheckpoint, ReadModeEqualsMmapMode) {
   ThreadPool pool(1);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   DeepseekModel a(kSrc, ModelOptions{MlaMode::kLatent, LoadMode::kRead});
   DeepseekModel b(kSrc, ModelOptions{MlaMode::kLatent, LoadMode::kMmap});
   for (DeepseekModel* m : {&a, &b}) {

@@ -40,6 +40,7 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
   std::vector<int64_t> visible(static_cast<size_t>(n_q));
   for (int64_t i = 0; i < n_q; ++i) visible[size_t(i)] = std::max<int64_t>(1, n_keys - (i * 37) % n_keys);
   ThreadPool pool(threads);
+  const kernels::KernelContext kc(pool);
   FlashAttention flash;
   for (int64_t h = 0; h < H; ++h) {
     FlashAttentionArgs a;
@@ -52,7 +53,7 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
     a.out = out.data(), a.ldo = dv;
     std::vector<float> lse(static_cast<size_t>(n_q));
     a.lse = lse.data(), a.ld_lse = 1;
-    flash.run(a, pool);
+    flash.run(a, kc);
     std::vector<float> ref(static_cast<size_t>(dv)), scratch(static_cast<size_t>(n_keys));
     for (int64_t i = 0; i < n_q; ++i) {
       kernels::AttentionArgs r;
@@ -60,14 +61,14 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
       r.kv = a.kv, r.n_ctx = visible[size_t(i)];
       r.k_offset = a.k_offset, r.dk = dk, r.v_offset = a.v_offset, r.dv = dv;
       r.scale = 0.2f, r.out = ref.data(), r.out_head_stride = dv;
-      kernels::attention(r, scratch.data());
+      kernels::attention(kc, r, scratch.data());
       for (int64_t c = 0; c < dv; ++c)
         ASSERT_NEAR(out[size_t(i * dv + c)], ref[size_t(c)], 1e-4) << "q=" << i << " c=" << c << " head " << h;
       // log-sum-exp 直接按定义算：ln Σ_t exp(scale · q·k_t)
       double sum = 0;
       std::vector<float> k(static_cast<size_t>(row_values));
       for (int64_t t = 0; t < visible[size_t(i)]; ++t) {
-        kernels::row_to_f32(dt, a.kv.row(t), k.data(), row_values);
+        kernels::row_to_f32(kc, dt, a.kv.row(t), k.data(), row_values);
         double dot = 0;
         for (int64_t c = 0; c < dk; ++c) dot += double(q[size_t(i * dk + c)]) * k[size_t(a.k_offset + c)];
         sum += std::exp(0.2 * dot);

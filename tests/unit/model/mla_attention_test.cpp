@@ -29,7 +29,7 @@ struct Instance {
     Batch b;
     for (int64_t p = p0; p < p1; ++p) b.add(0, seq, p, true);
     cache.prepare(b);
-    ForwardContext ctx{pool, nullptr};
+    ForwardContext ctx{kernels::KernelContext(pool), nullptr};
     std::vector<float> out(x.size());
     attn.forward(ctx, x.data(), b, cache, 0, out.data());
     cache.commit(b);

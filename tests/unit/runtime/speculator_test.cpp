@@ -163,12 +163,12 @@ TEST(Speculator, DraftingAfterManyPlainStepsCatchesUpOnlyTheRecentWindow) {
   DeepseekModel model(model_dir, ModelOptions{});
   ThreadPool pool(2);
   PerformanceMonitor monitor;
-  Speculator spec(model, pool, c, &monitor);
+  Speculator spec(model, ForwardContext{kernels::KernelContext(pool), &monitor}, c);
   KvCache cache = model.make_cache(DType::kF32);
   const int32_t seq = cache.add_sequence();
   Batch batch;
   for (size_t p = 0; p < prompt.size(); ++p) batch.add(prompt[p], seq, int64_t(p), p + 1 == prompt.size(), true);
-  ForwardContext ctx{pool, nullptr};
+  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
   ForwardOutputs out;
   model.forward(ctx, batch, cache, out);
   const int32_t first = argmax(out.logits_row(0), model.config().vocab_size);
