@@ -1,4 +1,4 @@
-// 与官方 DeepSeek-V3 参考实现（tests/data/reference，来自 shared/fixtures）的逐位置 logits 一致性：
+// 与官方 DeepSeek-V3 参考实现（tests/data/reference）的逐位置 logits 一致性：
 // 全量预填充、预填充 + 逐 token 解码、最终隐状态，两种 MLA 模式，atol 1e-4。
 #include <gtest/gtest.h>
 
