@@ -1,6 +1,6 @@
 // 只读文件映射：权重默认以 mmap 方式按存储 dtype 直接使用，不做整模型的 f32 拷贝。
 // 另提供 kRead 模式把文件读入匿名内存——在本机这类虚拟机上，文件页会被 DAMON 回收，
-// mmap 解码会变慢且不稳定（见 shared/anchors.md），匿名内存不受影响。
+// mmap 解码会变慢且不稳定（见 bench/README.md），匿名内存不受影响。
 #pragma once
 
 #include <cstddef>
