@@ -31,7 +31,7 @@ void feed(DeepseekModel& model, ForwardContext& ctx, KvCache& cache, const std::
     const int64_t start = cache.length(s);
     for (int64_t i = 0; i < n; ++i) {
       b.add(tok(rng), s, start + i, want_last && i == n - 1);
-      if (b.size() >= Generator::kPrefillChunk) {
+      if (b.size() >= Scheduler::kPrefillChunk) {
         model.forward(ctx, b, cache, out);
         b.clear();
       }

@@ -36,8 +36,6 @@ class Generator {
   std::vector<std::vector<int32_t>> generate(const std::vector<GenerationRequest>& requests,
                                              const TokenCallback& on_token = nullptr);
 
-  static constexpr int64_t kPrefillChunk = Scheduler::kPrefillChunk;
-
  private:
   Scheduler scheduler_;
 };

@@ -112,7 +112,7 @@ void Scheduler::admit(Clock::time_point now, std::vector<SequenceEvent>& events)
   }
 }
 
-int64_t Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult& result) {
+void Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult& result) {
   batch_.clear();
   segments_.clear();
   decode_ids_.clear();
@@ -153,7 +153,6 @@ int64_t Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepRes
     budget -= n;
   }
   result.prefill_tokens = kPrefillChunk - budget;
-  return k;
 }
 
 int64_t Scheduler::process_outputs(StepResult& result) {

@@ -49,13 +49,13 @@ class Scheduler {
   // 立即结束一条未结束的序列并释放它的 KV 块与 MTP 状态；下一步的结果里报告（原因 kCancelled）。
   // 返回它是否还在途（已结束的返回 false）；从未加入的 id 抛出 Error(kInvalidArgument)。
   bool cancel(SequenceId id);
-  // 推进一步：一个批次、一次前向。没有在途序列时什么都不做。
+  // 推进一步：一个批次、一次前向（没有可做的行时不前向，只报告取消）。
   StepResult step();
   // 同上，但启用 MTP 时本步起草 k 个（0 = 普通解码一步），不经自适应选择。
   StepResult step(int64_t draft_tokens);
 
   bool idle() const { return seqs_.empty() && cancelled_.empty(); }
-  SequenceState state(SequenceId id) const;  // 已结束并报告过的序列为 kFinished
+  SequenceState state(SequenceId id) const;  // 已结束（含已取消）的序列为 kFinished
   const KvCache& cache() const { return cache_; }
 
   // 每步预填充 token 的预算（也限制了一次前向的暂存内存）
@@ -85,8 +85,8 @@ class Scheduler {
 
   StepResult run_step(int64_t draft_tokens);
   void admit(Clock::time_point now, std::vector<SequenceEvent>& events);
-  // 起草并组成本步的批次（batch_、segments_）；返回本步的起草数
-  int64_t plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult& result);
+  // 起草并组成本步的批次（batch_、segments_）
+  void plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult& result);
   // 前向之后：接受 / 采样、输出、预填充完成的序列转入解码；返回解码行输出的 token 数
   int64_t process_outputs(StepResult& result);
   // 输出 tokens（遇停止或长度上限即结束，之后的丢弃）；返回实际输出的个数

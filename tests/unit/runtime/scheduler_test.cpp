@@ -59,13 +59,15 @@ std::vector<int32_t> alone(Engine& e, const OptimizationConfig& c, const Generat
   return got.tokens[id];
 }
 
-// A、B 先运行；A 解码几步后加入 C；再取消 B。A、C 的输出与单独运行相同，B 输出的是单独运行的前缀。
+// A、B 先运行（贪心）；A 解码几步后加入 C（采样，固定种子）；再取消 B。A、C 的输出与单独运行相同，
+// B 输出的是单独运行的前缀。
 TEST(Scheduler, AddToRunningBatchAndCancelMatchRunningAlone) {
   for (int64_t k : {0, 2, 3}) {
     const OptimizationConfig c = config(k);
     Engine e(kV3, c);
-    const GenerationRequest a = request({5, 6, 7}, 24), b = request({100, 200, 300, 400}, 30),
-                            later = request({42, 9}, 20);
+    const GenerationRequest a = request({5, 6, 7}, 24), b = request({100, 200, 300, 400}, 30);
+    GenerationRequest later = request({42, 9}, 20);
+    later.sampling = SamplingParams{1.0, 0, 1.0, 5};  // 采样：随机数只被这条序列消耗，与批次组成无关
     Scheduler s(e.model(), e.pool(), c, &e.monitor());
     Collected got;
     const SequenceId ia = s.add(a), ib = s.add(b);
