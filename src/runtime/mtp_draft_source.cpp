@@ -8,9 +8,9 @@
 namespace dsinfer {
 
 MtpDraftSource::MtpDraftSource(DeepseekModel& model, const OptimizationConfig& config)
-    : config_(config),
-      hidden_(model.config().hidden_size),
+    : hidden_(model.config().hidden_size),
       vocab_(model.config().vocab_size),
+      draft_vocab_(config.mtp.draft_vocab > 0 ? std::min(config.mtp.draft_vocab, vocab_) : vocab_),
       mtp_(std::make_unique<MtpPredictor>(model, config.mla_mode)) {
   for (int64_t m = 0; m < mtp_->n_modules(); ++m)
     caches_.push_back(mtp_->make_cache(config.kv_dtype, config.kv_block_size));
@@ -76,8 +76,7 @@ void MtpDraftSource::draft(ForwardContext& ctx, const std::vector<SequenceId>& i
     d.tokens.clear();
     d.q.resize(samplers[size_t(s)]->greedy() ? 0 : size_t(k * V));
   }
-  // 起草可只算前 draft_vocab 个 token 的 logits；q 仍是全词表上的分布（截断部分为 0）
-  const int64_t Vd = config_.mtp.draft_vocab > 0 ? std::min(config_.mtp.draft_vocab, V) : V;
+  const int64_t Vd = draft_vocab_;
   auto pick = [&](int64_t s, const float* logits) {
     Draft& d = out[size_t(s)];
     const int64_t depth = int64_t(d.tokens.size());

@@ -50,8 +50,8 @@ class MtpDraftSource : public DraftSource {
   SeqState& state(SequenceId id);
   void trim_backlog(SeqState& st);
 
-  const OptimizationConfig config_;
   const int64_t hidden_, vocab_;
+  const int64_t draft_vocab_;  // 起草时只算前 draft_vocab_ 个 token 的 logits（q 仍是全词表上的分布，截断部分为 0）
   std::unique_ptr<MtpPredictor> mtp_;
   std::vector<KvCache> caches_;  // 每个模块一个
   std::unordered_map<SequenceId, SeqState> states_;
