@@ -157,7 +157,7 @@ void Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult
 
 int64_t Scheduler::process_outputs(StepResult& result) {
   const int64_t V = model_.config().vocab_size, D = model_.config().hidden_size;
-  int64_t o = 0, h = 0, decoded = 0;  // 下一个 logits 行、隐状态行
+  int64_t o = 0, h = 0, decoded = 0;  // 下一个 logits 行、下一个隐状态行、解码行输出的 token 数
   size_t d = 0;                       // 下一条解码序列在 Speculator 中的序号
   for (const Segment& g : segments_) {
     Sequence& s = *g.seq;
