@@ -11,6 +11,7 @@
 #include "core/buffer.h"
 #include "core/error.h"
 #include "kernels/kernels.h"
+#include "runtime/oracle_draft_source.h"
 
 namespace dsinfer {
 
@@ -30,7 +31,7 @@ void feed(DeepseekModel& model, ForwardContext& ctx, KvCache& cache, const std::
     const int64_t start = cache.length(s);
     for (int64_t i = 0; i < n; ++i) {
       b.add(tok(rng), s, start + i, want_last && i == n - 1);
-      if (b.size() >= Generator::kPrefillChunk) {
+      if (b.size() >= Scheduler::kPrefillChunk) {
         model.forward(ctx, b, cache, out);
         b.clear();
       }
@@ -49,16 +50,21 @@ double generation_tps(Engine& engine, const BenchOptions& o, std::mt19937& rng, 
     q.max_new_tokens = record ? o.gen : std::max<int64_t>(1, o.gen / 4);
     q.stop_at_eos = false;
   }
-  OptimizationConfig plain = engine.config();
-  plain.mtp.enabled = false;
+  // 神谕草稿：先不用 MTP 生成一遍，再把结果作为已知续写交给 OracleDraftSource
+  std::vector<std::vector<int32_t>> continuation;
+  std::unique_ptr<OracleDraftSource> oracle;
   if (o.oracle_drafts && engine.config().mtp.enabled) {
-    Generator g(engine.model(), engine.context(nullptr), plain);
-    const auto continuation = g.generate(reqs);
-    for (size_t i = 0; i < reqs.size(); ++i) reqs[i].oracle_drafts = continuation[i];
+    OptimizationConfig plain = engine.config();
+    plain.mtp.enabled = false;
+    continuation = Generator(engine.model(), engine.context(nullptr), plain).generate(reqs);
+    oracle = std::make_unique<OracleDraftSource>(engine.model(), engine.config());
   }
+  OracleDraftSource* known = oracle.get();
   PerformanceMonitor m;
-  Generator g(engine.model(), engine.context(&m), engine.config());
-  g.generate(reqs);
+  Scheduler scheduler(engine.model(), engine.context(&m), engine.config(), std::move(oracle));
+  run_to_completion(scheduler, reqs, nullptr, [&](size_t i, SequenceId id) {
+    if (known) known->expect(id, continuation[i]);
+  });
   if (record) {
     r.mtp_acceptance_by_depth = m.mtp_acceptance_by_depth();
     r.mtp_mean_accepted = m.mtp_mean_accepted();

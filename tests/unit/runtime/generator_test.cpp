@@ -57,7 +57,7 @@ TEST(Generator, LongPromptIsPrefilledInChunks) {
   OptimizationConfig cfg;
   Engine engine(kV3, cfg);
   GenerationRequest r;
-  for (int i = 0; i < Generator::kPrefillChunk + 37; ++i) r.prompt.push_back(int32_t((i * 7) % 500));
+  for (int i = 0; i < Scheduler::kPrefillChunk + 37; ++i) r.prompt.push_back(int32_t((i * 7) % 500));
   r.max_new_tokens = 3;
   r.stop_at_eos = false;
   const auto chunked = engine.generate({r})[0];

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "runtime/engine.h"
+#include "runtime/oracle_draft_source.h"
 
 namespace dsinfer {
 namespace {
@@ -25,9 +26,7 @@ std::vector<GenerationRequest> requests(int n, int64_t new_tokens, SamplingParam
   return r;
 }
 
-std::vector<std::vector<int32_t>> generate(const std::string& model, int64_t k, bool adaptive, MlaMode mode,
-                                           const std::vector<GenerationRequest>& reqs,
-                                           PerformanceMonitor* stats = nullptr) {
+OptimizationConfig config(int64_t k, bool adaptive, MlaMode mode) {
   OptimizationConfig c;
   c.threads = 2;
   c.mla_mode = mode;
@@ -35,10 +34,30 @@ std::vector<std::vector<int32_t>> generate(const std::string& model, int64_t k, 
   c.mtp.draft_tokens = std::max<int64_t>(1, k);
   c.mtp.adaptive = adaptive;
   c.max_batch = 64;
-  Engine e(model, c);
+  return c;
+}
+
+std::vector<std::vector<int32_t>> generate(const std::string& model, int64_t k, bool adaptive, MlaMode mode,
+                                           const std::vector<GenerationRequest>& reqs,
+                                           PerformanceMonitor* stats = nullptr) {
+  Engine e(model, config(k, adaptive, mode));
   auto out = e.generate(reqs);
   if (stats) *stats = e.monitor();
   return out;
+}
+
+// 以已知续写作草稿（OracleDraftSource）生成；continuations[i] 为空的请求用 MTP 自己的草稿
+std::vector<std::vector<int32_t>> generate_with_oracle(const std::string& model, int64_t k, MlaMode mode,
+                                                       const std::vector<GenerationRequest>& reqs,
+                                                       const std::vector<std::vector<int32_t>>& continuations,
+                                                       PerformanceMonitor* stats) {
+  const OptimizationConfig c = config(k, false, mode);
+  Engine e(model, c);
+  auto oracle = std::make_unique<OracleDraftSource>(e.model(), c);
+  OracleDraftSource* known = oracle.get();
+  Scheduler scheduler(e.model(), e.context(stats), c, std::move(oracle));
+  return run_to_completion(scheduler, reqs, nullptr,
+                           [&](size_t i, SequenceId id) { known->expect(id, continuations[i]); });
 }
 
 TEST(Speculator, GreedyOutputIsIdenticalForEveryDraftCountAndBatch) {
@@ -65,17 +84,18 @@ TEST(Speculator, GreedyOutputIsIdenticalForEveryDraftCountAndBatch) {
 // 每隔几个位置故意放错一个时在那里被拒绝、由验证给出正确 token——两种情况输出都与普通贪心相同。
 TEST(Speculator, OracleDraftsAreAcceptedAndWrongOnesRejected) {
   const std::string model = kData + "/reference/v3-tiny";
-  auto reqs = requests(3, 40, SamplingParams{});
+  const auto reqs = requests(3, 40, SamplingParams{});
   const auto plain = generate(model, 0, false, MlaMode::kLatent, reqs);
-  for (size_t i = 0; i < reqs.size(); ++i) reqs[i].oracle_drafts = plain[i];
   PerformanceMonitor all_right;
-  EXPECT_EQ(generate(model, 4, false, MlaMode::kLatent, reqs, &all_right), plain);
+  EXPECT_EQ(generate_with_oracle(model, 4, MlaMode::kLatent, reqs, plain, &all_right), plain);
+  EXPECT_EQ(all_right.mtp_acceptance_by_depth().size(), 4u);
   for (double a : all_right.mtp_acceptance_by_depth()) EXPECT_DOUBLE_EQ(a, 1.0);
   EXPECT_DOUBLE_EQ(all_right.mtp_mean_accepted(), 4.0);
-  for (size_t i = 0; i < reqs.size(); ++i)
-    for (size_t j = 3; j < reqs[i].oracle_drafts.size(); j += 5) reqs[i].oracle_drafts[j] = (plain[i][j] + 1) % 512;
+  auto wrong = plain;
+  for (size_t i = 0; i < wrong.size(); ++i)
+    for (size_t j = 3; j < wrong[i].size(); j += 5) wrong[i][j] = (plain[i][j] + 1) % 512;
   PerformanceMonitor some_wrong;
-  EXPECT_EQ(generate(model, 4, false, MlaMode::kExpanded, reqs, &some_wrong), plain);
+  EXPECT_EQ(generate_with_oracle(model, 4, MlaMode::kExpanded, reqs, wrong, &some_wrong), plain);
   EXPECT_GT(some_wrong.mtp_mean_accepted(), 0.5);
   EXPECT_LT(some_wrong.mtp_mean_accepted(), 4.0);
 }
@@ -97,12 +117,13 @@ TEST(Speculator, SampledOutputsFollowTheSameDistribution) {
   // 另一组独立随机数；一半请求用 MTP 自己的草稿，一半用单点分布的“神谕”草稿（取第一组的结果，
   // 接受概率 = p(x)，覆盖接受与拒绝两条路径；草稿来源与第二组的随机数无关，输出分布仍应等于 p）
   auto reqs2 = reqs;
+  std::vector<std::vector<int32_t>> oracle(reqs2.size());
   for (size_t i = 0; i < reqs2.size(); ++i) {
     reqs2[i].sampling.seed = 777777;
-    if (i % 2) reqs2[i].oracle_drafts = plain[i];
+    if (i % 2) oracle[i] = plain[i];
   }
   PerformanceMonitor stats;
-  for (const auto& r : generate(model, 2, false, MlaMode::kLatent, reqs2, &stats)) b[{r[1], r[2]}]++;
+  for (const auto& r : generate_with_oracle(model, 2, MlaMode::kLatent, reqs2, oracle, &stats)) b[{r[1], r[2]}]++;
   EXPECT_GT(stats.mtp_mean_accepted(), 0.01);  // 确实有草稿被接受（3000 条序列中数十次）
   // 合并期望频数 < 10 的格子
   double chi2 = 0;
@@ -151,42 +172,35 @@ TEST(Speculator, TruncatedDraftVocabularyKeepsGreedyOutput) {
 // 神谕草稿在平移之后仍全部被接受（位置换算正确），输出与普通贪心相同。
 TEST(Speculator, DraftingAfterManyPlainStepsCatchesUpOnlyTheRecentWindow) {
   const std::string model_dir = kData + "/reference/v3-tiny";
-  const std::vector<int32_t> prompt = {5, 17, 42, 300, 7, 9};
   auto reqs = requests(1, 70, SamplingParams{});
-  reqs[0].prompt = prompt;
+  reqs[0].prompt = {5, 17, 42, 300, 7, 9};
   const auto plain = generate(model_dir, 0, false, MlaMode::kLatent, reqs)[0];
 
-  OptimizationConfig c;
-  c.threads = 2;
-  c.mtp.enabled = true;
-  c.mtp.draft_tokens = 3;
+  const OptimizationConfig c = config(3, false, MlaMode::kLatent);
   DeepseekModel model(model_dir, ModelOptions{});
   ThreadPool pool(2);
   PerformanceMonitor monitor;
-  Speculator spec(model, ForwardContext{kernels::KernelContext(pool), &monitor}, c);
-  KvCache cache = model.make_cache(DType::kF32);
-  const int32_t seq = cache.add_sequence();
-  Batch batch;
-  for (size_t p = 0; p < prompt.size(); ++p) batch.add(prompt[p], seq, int64_t(p), p + 1 == prompt.size(), true);
-  ForwardContext ctx{kernels::KernelContext(pool), nullptr};
-  ForwardOutputs out;
-  model.forward(ctx, batch, cache, out);
-  const int32_t first = argmax(out.logits_row(0), model.config().vocab_size);
-  ASSERT_EQ(first, plain[0]);
-  spec.add_sequence(seq, prompt, out.hidden.data(), first, plain);
-
-  Sampler greedy(SamplingParams{});
-  std::vector<int32_t> got = {first};
-  std::vector<std::vector<int32_t>> emitted;
+  auto oracle = std::make_unique<OracleDraftSource>(model, c);
+  OracleDraftSource* known = oracle.get();
+  Scheduler scheduler(model, ForwardContext{kernels::KernelContext(pool), &monitor}, c, std::move(oracle));
+  const SequenceId id = scheduler.add(reqs[0]);
+  known->expect(id, plain);
+  // 一步：输出的 token（本测试只有一条序列）
+  auto step = [&](int64_t k) {
+    const StepResult r = scheduler.step(k);
+    return r.events.empty() ? std::vector<int32_t>{} : r.events[0].tokens;
+  };
+  std::vector<int32_t> got = step(0);  // 预填充 + 第一个 token
+  ASSERT_EQ(got, std::vector<int32_t>{plain[0]});
   for (int i = 0; i < 40; ++i) {
-    spec.step(cache, {seq}, {&greedy}, emitted, 0);
-    ASSERT_EQ(emitted[0].size(), 1u);
-    got.push_back(emitted[0][0]);
+    const auto emitted = step(0);
+    ASSERT_EQ(emitted.size(), 1u);
+    got.push_back(emitted[0]);
   }
   while (got.size() + 4 <= plain.size()) {
-    spec.step(cache, {seq}, {&greedy}, emitted, 3);
-    EXPECT_EQ(emitted[0].size(), 4u) << "神谕草稿应全部被接受";
-    got.insert(got.end(), emitted[0].begin(), emitted[0].end());
+    const auto emitted = step(3);
+    EXPECT_EQ(emitted.size(), 4u) << "神谕草稿应全部被接受";
+    got.insert(got.end(), emitted.begin(), emitted.end());
   }
   EXPECT_EQ(got, std::vector<int32_t>(plain.begin(), plain.begin() + int64_t(got.size())));
   EXPECT_DOUBLE_EQ(monitor.mtp_mean_accepted(), 3.0);
