@@ -5,6 +5,8 @@
 //   q_abs_h = W_UK_hᵀ·q_nope_h，分数 = (q_abs_h·c + q_pe_h·k_pe)·scale，o_lat_h = Σ p·c，o_h = W_UV_h·o_lat_h；
 // expanded 模式把 kv_b_proj 解压出每头 K = [k_nope_h | k_pe] 与 V = v_h 存入缓存，做普通多头注意力。
 // 两种模式数学上等价（测试保证 logits 一致）。
+// 每批先由 build_attention_plan 把 token 切段、为每段选一条计算路径（attention_plan.h），再逐段执行；
+// 注意力内核本身（逐 token、共享键值、分块、逐窗口生成键）都在 src/kernels/，这里只选择、准备参数并调用。
 #pragma once
 
 #include <string>
