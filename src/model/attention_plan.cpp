@@ -4,7 +4,7 @@ namespace dsinfer {
 
 bool AttentionPlan::has_flash() const {
   for (const AttentionSegment& s : segments)
-    if (s.path != AttentionPath::kAbsorbedPerToken && s.path != AttentionPath::kExpandedPerToken) return true;
+    if (!is_per_token(s.path)) return true;
   return false;
 }
 

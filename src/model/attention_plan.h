@@ -28,6 +28,11 @@ enum class AttentionPath {
   kExpandedPerToken,
 };
 
+// 逐 token 的路径在按头并行的区域内执行；其余（分块注意力）各自用线程池并行
+inline bool is_per_token(AttentionPath p) {
+  return p == AttentionPath::kAbsorbedPerToken || p == AttentionPath::kExpandedPerToken;
+}
+
 struct AttentionSegment {
   int64_t begin = 0, end = 0;  // token [begin, end)：同一序列、位置连续
   AttentionPath path = AttentionPath::kAbsorbedPerToken;

@@ -305,8 +305,7 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
   }
   int64_t max_ctx = 1;
   for (const AttentionSegment& s : plan_.segments)
-    if (s.path == AttentionPath::kAbsorbedPerToken || s.path == AttentionPath::kExpandedPerToken)
-      max_ctx = std::max(max_ctx, batch.positions[size_t(s.end - 1)] + 1);
+    if (is_per_token(s.path)) max_ctx = std::max(max_ctx, batch.positions[size_t(s.end - 1)] + 1);
   const int n_threads = ctx.pool.size();
   if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
   for (auto& sc : thread_scores_) sc.resize(size_t(H * max_ctx));

@@ -40,7 +40,7 @@ void expect_plan(const Batch& b, const AttentionPlanConfig& c, const std::vector
   }
   EXPECT_EQ(plan.absorbed_spans, absorbed_spans);
   bool flash = false;
-  for (const Expect& e : segments) flash |= e.path != P::kAbsorbedPerToken && e.path != P::kExpandedPerToken;
+  for (const Expect& e : segments) flash |= !is_per_token(e.path);
   EXPECT_EQ(plan.has_flash(), flash);
 }
 
