@@ -5,6 +5,8 @@
 
 #include "core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/windowed_attention.h"
+#include "model/latent_key_expander.h"
 #include "model/rope_params.h"
 
 namespace dsinfer {
@@ -38,6 +40,9 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
   kv_a_norm_ = ckpt.vector_f32(prefix + ".kv_a_layernorm.weight", kv_lora_rank_);
   kv_b_proj_ = ckpt.weight(prefix + ".kv_b_proj.weight", H * (nope_ + v_dim_), kv_lora_rank_);
   o_proj_ = ckpt.weight(prefix + ".o_proj.weight", hidden_, H * v_dim_);
+  plan_config_.mode = mode_;
+  plan_config_.kv_lora_rank = kv_lora_rank_, plan_config_.qk_nope = nope_, plan_config_.qk_rope = rope_dim_;
+  plan_config_.v_dim = v_dim_;
   if (mode_ != MlaMode::kLatent) return;
   // 每个键在解压缓冲里占 [c_kv | k_pe] 与一个头的 [k_nope | k_pe | v]
   const int64_t bytes_per_key = (kv_lora_rank_ + 2 * rope_dim_ + nope_ + v_dim_) * int64_t(sizeof(float));
@@ -75,6 +80,7 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
     w_uk_t_.push_back(Weight{dt, L, nope_, uk, nullptr});
     w_uv_.push_back(Weight{dt, v_dim_, L, uv, nullptr});
   }
+  plan_config_.can_expand_latent = dt != DType::kF16;  // matmul_nn 只支持 F32 / BF16 的 W_UK
 }
 
 size_t MlaAttention::weight_bytes() const {
@@ -141,54 +147,39 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   }
 }
 
-bool MlaAttention::expand_pays(int64_t n_q, int64_t n_keys) const {
-  // 每头的乘加数。吸收：每个 (查询, 键) 对 2L + rope（分数与加权和都在 L 维潜空间），外加每个查询的
-  // W_UK / W_UV 吸收；解压：每个键先乘 kv_b（(nope + v) × L），之后每对只要 qk + v。
-  // 解压是逐头的大矩阵乘，实测（Zen 3，pp512）比分块注意力内核快约一倍，所以乘加数不超过吸收的 2 倍就解压。
-  const double L = double(kv_lora_rank_), qk = double(nope_ + rope_dim_), v = double(v_dim_);
-  const double absorbed = double(n_q) * double(n_keys) * (2 * L + rope_dim_) + double(n_q) * (nope_ + v) * L;
-  const double expanded = double(n_keys) * (nope_ + v) * L + double(n_q) * double(n_keys) * (qk + v);
-  // matmul_nn 只支持 F32 / BF16 的 W_UK（FP8 源已反量化成 F32；F16 源不解压）
-  const bool nn_ok = !w_uk_t_.empty() && w_uk_t_[0].dtype != DType::kF16;
-  return nn_ok && expanded < 2.0 * absorbed;
-}
-
 void MlaAttention::set_expand_window_keys(int64_t keys) {
   DSINFER_CHECK(keys > 0, "解压窗口的键数必须为正");
   expand_window_keys_ = keys;
 }
 
-void MlaAttention::plan_flash(const Batch& batch) {
-  const int64_t T = batch.size();
-  const bool latent = mode_ == MlaMode::kLatent;
-  flash_runs_.clear();
-  absorbed_segments_.clear();
-  use_flash_.assign(size_t(T), 0);
-  int64_t absorbed_from = 0;  // 当前吸收段的起点
-  for (int64_t i0 = 0; i0 < T;) {
-    int64_t i1 = i0 + 1;
-    while (i1 < T && batch.seq_ids[size_t(i1)] == batch.seq_ids[size_t(i1 - 1)] &&
-           batch.positions[size_t(i1)] == batch.positions[size_t(i1 - 1)] + 1)
-      ++i1;
-    const int64_t n_keys = batch.positions[size_t(i1 - 1)] + 1;
-    const bool many_queries = (i1 - i0) >= kFlashMinQueries;
-    if (many_queries || (latent && n_keys >= kFlashMinKeys)) {
-      const bool expand = latent && many_queries && expand_pays(i1 - i0, n_keys);
-      flash_runs_.push_back({i0, i1, expand});
-      std::fill(use_flash_.begin() + i0, use_flash_.begin() + i1, 1);
-      if (expand) {
-        if (absorbed_from < i0) absorbed_segments_.push_back({absorbed_from, i0});
-        absorbed_from = i1;
-      }
-    }
-    i0 = i1;
-  }
-  if (absorbed_from < T) absorbed_segments_.push_back({absorbed_from, T});
+namespace {
+
+// 第 t 个 token 逐 token 注意力的参数中与路径无关的部分：本序列本层的缓存行、可见的位置数
+kernels::AttentionArgs token_attention_args(const Batch& batch, KvCache& cache, int64_t layer, int64_t t,
+                                            float scale) {
+  kernels::AttentionArgs a;
+  a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
+  a.n_ctx = batch.positions[size_t(t)] + 1;
+  a.scale = scale;
+  return a;
 }
+
+// 分块注意力的参数中与路径无关的部分：段内各 token 共享其序列、本层的缓存行，键数为段末 token 的位置 + 1
+kernels::FlashAttentionArgs segment_flash_args(const AttentionSegment& s, const Batch& batch, KvCache& cache,
+                                               int64_t layer, float scale) {
+  kernels::FlashAttentionArgs a;
+  a.kv = cache.rows(batch.seq_ids[size_t(s.begin)], layer);
+  a.n_keys = batch.positions[size_t(s.end - 1)] + 1;
+  a.row_values = cache.row_values();
+  a.scale = scale;
+  return a;
+}
+
+}  // namespace
 
 void MlaAttention::absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, qw = L + rope_dim_;
-  for (const auto& [t0, t1] : absorbed_segments_)
+  for (const auto& [t0, t1] : plan_.absorbed_spans)
     for (int64_t h = h0; h < h1; ++h) {
       kernels::matmul_rows(ctx.kernels, q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
                            q_cat_.data() + t0 * H * qw + h * qw, H * qw, 0, L);
@@ -198,134 +189,108 @@ void MlaAttention::absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t
     }
 }
 
-void MlaAttention::attend_tokens(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
-                                 float* scratch) {
-  const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
-  const bool latent = mode_ == MlaMode::kLatent;
-  const int64_t qw = latent ? L + rope_dim_ : qk, ow = latent ? L : v_dim_;
-  const float* qsrc = latent ? q_cat_.data() : q_.data();
-  for (int64_t t = 0; t < T; ++t) {
-    if (use_flash_[size_t(t)]) continue;
-    kernels::AttentionArgs a;
-    a.q = qsrc + (t * H + h0) * qw;
-    a.n_heads = h1 - h0;
-    a.q_head_stride = qw;
-    a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
-    a.n_ctx = batch.positions[size_t(t)] + 1;
-    a.scale = scale_;
-    a.out = o_lat_.data() + (t * H + h0) * ow;
-    a.out_head_stride = ow;
-    if (latent) {
-      a.k_offset = 0, a.k_head_stride = 0, a.dk = L + rope_dim_;
-      a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
-    } else {
-      a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
-      a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
-    }
-    kernels::attention(ctx.kernels, a, scratch);
-  }
-}
-
 void MlaAttention::project_values(const ForwardContext& ctx, int64_t h0, int64_t h1) {
   const int64_t H = n_heads_, L = kv_lora_rank_;
-  for (const auto& [t0, t1] : absorbed_segments_)
+  for (const auto& [t0, t1] : plan_.absorbed_spans)
     for (int64_t h = h0; h < h1; ++h)
       kernels::matmul_rows(ctx.kernels, o_lat_.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
                            o_.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
 }
 
-void MlaAttention::run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
-  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_;
-  const bool latent = mode_ == MlaMode::kLatent;
-  for (const auto& [i0, i1, expand] : flash_runs_) {
-    FlashAttentionArgs a;
-    a.kv = cache.rows(batch.seq_ids[size_t(i0)], layer);
-    a.n_keys = batch.positions[size_t(i1 - 1)] + 1;
-    a.row_values = cache.row_values();
-    a.scale = scale_;
-    visible_.resize(size_t((i1 - i0) * H));
-    if (latent && !expand) {  // 所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
-      const int64_t qw = L + rope_dim_;
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t h = 0; h < H; ++h) visible_[size_t((i - i0) * H + h)] = batch.positions[size_t(i)] + 1;
-      a.q = q_cat_.data() + i0 * H * qw, a.ldq = qw, a.n_q = (i1 - i0) * H, a.visible = visible_.data();
-      a.k_offset = 0, a.dk = L + rope_dim_, a.v_offset = 0, a.dv = L;
-      a.out = o_lat_.data() + i0 * H * L, a.ldo = L;
-      flash_.run(a, ctx.kernels);
-      continue;
-    }
-    if (latent) {
-      run_expanded_heads(ctx, batch, a, i0, i1);
-      continue;
-    }
-    // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
-    for (int64_t i = i0; i < i1; ++i) visible_[size_t(i - i0)] = batch.positions[size_t(i)] + 1;
-    for (int64_t h = 0; h < H; ++h) {
-      a.q = q_.data() + i0 * H * qk + h * qk, a.ldq = H * qk, a.n_q = i1 - i0, a.visible = visible_.data();
-      a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
-      a.out = o_lat_.data() + i0 * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
-      flash_.run(a, ctx.kernels);
+void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
+                                             KvCache& cache, int64_t layer, float* scratch) {
+  // 所有头共享同一缓存行（MQA）：键为整行 [c_kv | k_pe]，值为其前 L 维 c_kv
+  const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
+  for (int64_t t = s.begin; t < s.end; ++t) {
+    kernels::AttentionArgs a = token_attention_args(batch, cache, layer, t, scale_);
+    a.q = q_cat_.data() + (t * H + h0) * qw, a.q_head_stride = qw, a.n_heads = h1 - h0;
+    a.k_offset = 0, a.k_head_stride = 0, a.dk = qw;
+    a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
+    a.out = o_lat_.data() + (t * H + h0) * L, a.out_head_stride = L;
+    kernels::attention(ctx.kernels, a, scratch);
+  }
+}
+
+void MlaAttention::attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
+                                             KvCache& cache, int64_t layer, float* scratch) {
+  // 缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]：每头取自己的 K、V 列
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_;
+  for (int64_t t = s.begin; t < s.end; ++t) {
+    kernels::AttentionArgs a = token_attention_args(batch, cache, layer, t, scale_);
+    a.q = q_.data() + (t * H + h0) * qk, a.q_head_stride = qk, a.n_heads = h1 - h0;
+    a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
+    a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
+    a.out = o_.data() + (t * H + h0) * v_dim_, a.out_head_stride = v_dim_;
+    kernels::attention(ctx.kernels, a, scratch);
+  }
+}
+
+void MlaAttention::attend_absorbed_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
+                                         KvCache& cache, int64_t layer) {
+  // 段内所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
+  const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
+  visible_.resize(size_t((s.end - s.begin) * H));
+  for (int64_t i = s.begin; i < s.end; ++i)
+    for (int64_t h = 0; h < H; ++h) visible_[size_t((i - s.begin) * H + h)] = batch.positions[size_t(i)] + 1;
+  kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
+  a.q = q_cat_.data() + s.begin * H * qw, a.ldq = qw, a.n_q = (s.end - s.begin) * H, a.visible = visible_.data();
+  a.k_offset = 0, a.dk = qw, a.v_offset = 0, a.dv = L;
+  a.out = o_lat_.data() + s.begin * H * L, a.ldo = L;
+  flash_.run(a, ctx.kernels);
+}
+
+void MlaAttention::attend_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
+                                         KvCache& cache, int64_t layer) {
+  // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_;
+  visible_.resize(size_t(s.end - s.begin));
+  for (int64_t i = s.begin; i < s.end; ++i) visible_[size_t(i - s.begin)] = batch.positions[size_t(i)] + 1;
+  kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
+  for (int64_t h = 0; h < H; ++h) {
+    a.q = q_.data() + s.begin * H * qk + h * qk, a.ldq = H * qk, a.n_q = s.end - s.begin, a.visible = visible_.data();
+    a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
+    a.out = o_.data() + s.begin * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
+    flash_.run(a, ctx.kernels);
+  }
+}
+
+void MlaAttention::attend_latent_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
+                                                KvCache& cache, int64_t layer) {
+  const int64_t H = n_heads_, qk = nope_ + rope_dim_;
+  visible_.resize(size_t(s.end - s.begin));
+  for (int64_t i = s.begin; i < s.end; ++i) visible_[size_t(i - s.begin)] = batch.positions[size_t(i)] + 1;
+  kernels::WindowedAttentionArgs a;
+  a.q = q_.data() + s.begin * H * qk, a.ldq = H * qk, a.q_head_stride = qk;
+  a.n_q = s.end - s.begin, a.n_heads = H, a.visible = visible_.data();
+  a.n_keys = batch.positions[size_t(s.end - 1)] + 1, a.window = expand_window_keys_;
+  a.dk = qk, a.dv = v_dim_, a.scale = scale_;
+  a.out = o_.data() + s.begin * H * v_dim_, a.ldo = H * v_dim_, a.out_head_stride = v_dim_;
+  LatentKeyExpander keys(ctx.kernels, cache.rows(batch.seq_ids[size_t(s.begin)], layer), w_uk_t_, w_uv_, kv_lora_rank_, nope_,
+                         rope_dim_);
+  kernels::windowed_attention(ctx.kernels, a, keys, flash_);
+}
+
+void MlaAttention::attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
+  for (const AttentionSegment& s : plan_.segments) {
+    switch (s.path) {
+      case AttentionPath::kAbsorbedFlash: attend_absorbed_flash(ctx, s, batch, cache, layer); break;
+      case AttentionPath::kLatentExpandedFlash: attend_latent_expanded_flash(ctx, s, batch, cache, layer); break;
+      case AttentionPath::kExpandedFlash: attend_expanded_flash(ctx, s, batch, cache, layer); break;
+      case AttentionPath::kAbsorbedPerToken:
+      case AttentionPath::kExpandedPerToken: break;
     }
   }
 }
 
-void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0,
-                                      int64_t i1) {
-  const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, kvw = L + rope_dim_, rw = qk + v_dim_;
-  const int64_t n_q = i1 - i0, n_keys = a.n_keys, window = std::min(n_keys, expand_window_keys_);
-  const kernels::KvRows cache_rows = a.kv;
-  // 缓冲所有层共用（前向由一个线程驱动、逐层进行），不随层数成倍占用内存；一次只解压一个窗口、一个头，
-  // 大小只与窗口有关，与上下文长度、头数无关。
-  // 注意：工作线程里直接写 thread_local 变量名会得到它自己的（空的）实例，所以经引用访问调用线程的缓冲
-  thread_local Buffer<float> lat_storage, rows_storage, part_storage, lse_storage;
-  thread_local const uint8_t* rows_block = nullptr;
-  Buffer<float>& lat = lat_storage;
-  Buffer<float>& rows = rows_storage;
-  lat.resize(size_t(window * kvw));
-  rows.resize(size_t(window * rw));
-  rows_block = reinterpret_cast<const uint8_t*>(rows.data());
-  a.kv = kernels::KvRows{&rows_block, window, rw * 4, 0, DType::kF32};
-  a.row_values = rw;
-  a.k_offset = 0, a.dk = qk, a.v_offset = qk, a.dv = v_dim_;
-  a.ldq = H * qk, a.n_q = n_q;
-  a.visible = visible_.data();
-  const bool windowed = window < n_keys;
-  Buffer<float>& part = part_storage;  // 第二个窗口起：本窗口的结果，再并入 o_
-  Buffer<float>& lse = lse_storage;    // [n_q, H]：已合并各窗口的 log-sum-exp
-  if (windowed) {
-    part.resize(size_t(n_q * (v_dim_ + 1)));
-    lse.resize(size_t(n_q * H));
-  }
-  for (int64_t w0 = 0; w0 < n_keys; w0 += window) {
-    const int64_t nk = std::min(window, n_keys - w0);
-    for (int64_t t = 0; t < nk; ++t)
-      kernels::row_to_f32(ctx.kernels, cache_rows.dtype, cache_rows.row(w0 + t), lat.data() + t * kvw, kvw);
-    for (int64_t i = i0; i < i1; ++i)
-      visible_[size_t(i - i0)] = std::clamp<int64_t>(batch.positions[size_t(i)] + 1 - w0, 0, nk);
-    a.n_keys = nk;
-    for (int64_t h = 0; h < H; ++h) {
-      // 该头每个键的行 [k_nope = c·W_UK_h | k_pe | v = c·W_UV_hᵀ]，按键在线程间切分
-      ctx.pool().parallel_for(nk, [&](int64_t k0, int64_t k1, int) {
-        kernels::matmul_nn_rows(ctx.kernels, lat.data() + k0 * kvw, kvw, k1 - k0, w_uk_t_[size_t(h)], rows.data() + k0 * rw, rw,
-                                0, nope_, false);
-        kernels::matmul_rows(ctx.kernels, lat.data() + k0 * kvw, kvw, k1 - k0, w_uv_[size_t(h)], rows.data() + k0 * rw + qk, rw, 0,
-                             v_dim_);
-        for (int64_t t = k0; t < k1; ++t)
-          std::memcpy(rows.data() + t * rw + nope_, lat.data() + t * kvw + L, size_t(rope_dim_) * 4);
-      });
-      a.q = q_.data() + i0 * H * qk + h * qk;
-      float* o = o_.data() + i0 * H * v_dim_ + h * v_dim_;
-      if (w0 == 0) {  // 第一个窗口直接写结果
-        a.out = o, a.ldo = H * v_dim_;
-        a.lse = windowed ? lse.data() + h : nullptr, a.ld_lse = H;
-        flash_.run(a, ctx.kernels);
-        continue;
-      }
-      float* part_lse = part.data() + n_q * v_dim_;
-      a.out = part.data(), a.ldo = v_dim_, a.lse = part_lse, a.ld_lse = 1;
-      flash_.run(a, ctx.kernels);
-      for (int64_t i = 0; i < n_q; ++i)
-        merge_attention(o + i * H * v_dim_, lse.data() + i * H + h, part.data() + i * v_dim_, part_lse[i], v_dim_);
+void MlaAttention::attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache,
+                                             int64_t layer, float* scratch) {
+  for (const AttentionSegment& s : plan_.segments) {
+    switch (s.path) {
+      case AttentionPath::kAbsorbedPerToken: attend_absorbed_per_token(ctx, s, h0, h1, batch, cache, layer, scratch); break;
+      case AttentionPath::kExpandedPerToken: attend_expanded_per_token(ctx, s, h0, h1, batch, cache, layer, scratch); break;
+      case AttentionPath::kAbsorbedFlash:
+      case AttentionPath::kLatentExpandedFlash:
+      case AttentionPath::kExpandedFlash: break;
     }
   }
 }
@@ -333,43 +298,34 @@ void MlaAttention::run_expanded_heads(ForwardContext& ctx, const Batch& batch, F
 void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
   const int64_t T = batch.size(), H = n_heads_, L = kv_lora_rank_;
   const bool latent = mode_ == MlaMode::kLatent;
-  const int64_t ow = latent ? L : v_dim_;
-  o_lat_.resize(size_t(T * H * ow));
+  build_attention_plan(batch, plan_config_, plan_);
+  o_.resize(size_t(T * H * v_dim_));
   if (latent) {
     q_cat_.resize(size_t(T * H * (L + rope_dim_)));
-    o_.resize(size_t(T * H * v_dim_));
+    o_lat_.resize(size_t(T * H * L));
   }
-  plan_flash(batch);
   int64_t max_ctx = 1;
-  for (int64_t t = 0; t < T; ++t)
-    if (!use_flash_[size_t(t)]) max_ctx = std::max(max_ctx, batch.positions[size_t(t)] + 1);
+  for (const AttentionSegment& s : plan_.segments)
+    if (is_per_token(s.path)) max_ctx = std::max(max_ctx, batch.positions[size_t(s.end - 1)] + 1);
   const int n_threads = ctx.pool().size();
   if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
-  for (auto& s : thread_scores_) s.resize(size_t(H * max_ctx));
+  for (auto& sc : thread_scores_) sc.resize(size_t(H * max_ctx));
   // 按头并行：每个线程对自己的头依次做 W_UK 吸收 → 逐 token 注意力 → W_UV，中间不需要同步。
-  // 有 token 走分块注意力时，先吸收所有查询、做分块注意力，再做其余 token 与 W_UV。
-  auto attend_heads = [&](int64_t h0, int64_t h1, int tid) {
-    attend_tokens(ctx, h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
+  // 有分块注意力的段时（它们自己按查询或键并行），先吸收所有查询、做分块注意力，再做逐 token 的段与 W_UV。
+  auto per_token_then_values = [&](int64_t h0, int64_t h1, int tid) {
+    attend_per_token_segments(ctx, h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
+    if (latent) project_values(ctx, h0, h1);
   };
-  if (!latent) {
-    run_flash(ctx, batch, cache, layer);
-    ctx.pool().parallel_for(H, attend_heads);
-    return;
-  }
-  if (flash_runs_.empty()) {
+  if (!plan_.has_flash()) {
     ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
-      absorb_queries(ctx, h0, h1);
-      attend_heads(h0, h1, tid);
-      project_values(ctx, h0, h1);
+      if (latent) absorb_queries(ctx, h0, h1);
+      per_token_then_values(h0, h1, tid);
     });
     return;
   }
-  ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(ctx, h0, h1); });
-  run_flash(ctx, batch, cache, layer);
-  ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int tid) {
-    attend_heads(h0, h1, tid);
-    project_values(ctx, h0, h1);
-  });
+  if (latent) ctx.pool().parallel_for(H, [&](int64_t h0, int64_t h1, int) { absorb_queries(ctx, h0, h1); });
+  attend_flash_segments(ctx, batch, cache, layer);
+  ctx.pool().parallel_for(H, per_token_then_values);
 }
 
 void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,
@@ -378,8 +334,7 @@ void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& bat
   project_qkv(ctx, x, batch);
   write_cache(ctx, batch, cache, layer);
   attend(ctx, batch, cache, layer);
-  const float* o = mode_ == MlaMode::kLatent ? o_.data() : o_lat_.data();
-  kernels::matmul(ctx.kernels, o, n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_);
+  kernels::matmul(ctx.kernels, o_.data(), n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_);
 }
 
 }  // namespace dsinfer

@@ -1,10 +1,12 @@
-// MlaAttention：多头潜在注意力（docs/spec.md §3.3–§3.6）。
+// MlaAttention：多头潜在注意力（spec §3.3–§3.6）。
 //   q = (q_lora_rank ? RMSNorm(x·Wqaᵀ)·Wqbᵀ : x·Wqᵀ)，每头 [q_nope | q_pe]；
 //   [c_kv | k_pe] = x·Wkvaᵀ，c_kv 先 RMSNorm；q_pe 与 k_pe（所有头共享）做交错对 RoPE。
 // latent 模式缓存 [RMSNorm(c_kv) | k_pe]（kv_lora_rank + rope 个值），解码时吸收：
 //   q_abs_h = W_UK_hᵀ·q_nope_h，分数 = (q_abs_h·c + q_pe_h·k_pe)·scale，o_lat_h = Σ p·c，o_h = W_UV_h·o_lat_h；
 // expanded 模式把 kv_b_proj 解压出每头 K = [k_nope_h | k_pe] 与 V = v_h 存入缓存，做普通多头注意力。
 // 两种模式数学上等价（测试保证 logits 一致）。
+// 每批先由 build_attention_plan 把 token 切段、为每段选一条计算路径（attention_plan.h），再逐段执行；
+// 注意力内核本身（逐 token、共享键值、分块、逐窗口生成键）都在 src/kernels/，这里只选择、准备参数并调用。
 #pragma once
 
 #include <string>
@@ -13,9 +15,10 @@
 #include "core/buffer.h"
 #include "formats/checkpoint.h"
 #include "formats/model_config.h"
+#include "kernels/flash_attention.h"
 #include "kernels/rope.h"
+#include "model/attention_plan.h"
 #include "model/batch.h"
-#include "model/flash_attention.h"
 #include "model/forward_context.h"
 #include "model/kv_cache.h"
 
@@ -42,23 +45,32 @@ class MlaAttention {
  private:
   void project_qkv(ForwardContext& ctx, const float* x, const Batch& batch);
   void write_cache(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+  // 按 plan_ 逐段执行各路径（路径的选择见 attention_plan.h）
   void attend(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // 找出走分块注意力的 token 段（同一序列、位置连续，查询多或 latent 上下文长），并决定 latent 模式下
-  // 哪些段按 expanded 的方式计算（见 expand_pays）；其余 token 组成 absorbed_segments_。
-  void plan_flash(const Batch& batch);
-  void run_flash(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  // latent 模式下按 expanded 方式算一段查询 [i0, i1)：逐窗口、逐头把潜向量键解压成该头的 K/V，再做普通注意力
-  void run_expanded_heads(ForwardContext& ctx, const Batch& batch, FlashAttentionArgs a, int64_t i0, int64_t i1);
-  // latent 模式下 n_q 个查询、n_keys 个键的一段：先把键解压成每头 K/V 再做普通多头注意力是否更省
-  bool expand_pays(int64_t n_q, int64_t n_keys) const;
+
+  // 每条路径一个函数，只算段 s 的 token。分块注意力的三条路径自己用线程池并行；逐 token 的两条只处理头 [h0, h1)、
+  // 单线程，供按头并行的区域调用（scratch 为本线程的分数暂存，至少 (h1 − h0) · 上下文长度个 float）。
+  void attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
+                                 KvCache& cache, int64_t cache_layer, float* scratch);
+  void attend_absorbed_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch, KvCache& cache,
+                             int64_t cache_layer);
+  void attend_latent_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
+                                    KvCache& cache, int64_t cache_layer);
+  void attend_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch, KvCache& cache,
+                             int64_t cache_layer);
+  void attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
+                                 KvCache& cache, int64_t cache_layer, float* scratch);
+  // 计划中所有分块注意力的段，与所有逐 token 的段（头 [h0, h1)），各按 token 顺序
+  void attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
+  void attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
+                                 float* scratch);
+  // latent 吸收路径的前后两步，只处理头 [h0, h1) 与 plan_.absorbed_spans 的 token，单线程
+  void absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1);  // q_cat_ = [W_UK_T·q_nope | q_pe]
+  void project_values(const ForwardContext& ctx, int64_t h0, int64_t h1);  // o_ = W_UV·o_lat_
+
   // 解压缓冲的上限：长上下文时不能为省计算而多占内存（那正是 latent 要省的），所以按窗口解压
   static constexpr int64_t kExpandMaxBytes = int64_t(64) << 20;
   int64_t expand_window_keys_ = 0;
-  // 以下三个只处理头 [h0, h1)，单线程，供按头并行的区域调用；前后两个只处理 absorbed_segments_ 的 token
-  void absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1);  // q_cat = [W_UK_T·q_nope | q_pe]
-  void attend_tokens(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
-                     float* scratch);            // 不走分块注意力的 token
-  void project_values(const ForwardContext& ctx, int64_t h0, int64_t h1);  // o = W_UV·o_lat
 
   MlaMode mode_;
   int64_t hidden_, n_heads_, q_lora_rank_, kv_lora_rank_, nope_, rope_dim_, v_dim_;
@@ -71,23 +83,21 @@ class MlaAttention {
   std::vector<Weight> w_uk_t_;  // 每头 [kv_lora_rank, nope]：q_abs = W_UK_T·q_nope
   std::vector<Weight> w_uv_;    // 每头 [v_dim, kv_lora_rank]：o = W_UV·o_lat
 
-  // 分块注意力的启用阈值：一段连续查询的 token 数，或 latent 模式下的上下文长度（一个缓存块起，
-  // 融合内核就比逐 token 内核快：单线程 64 / 128 个位置 49 / 89 µs 对 122 / 259 µs，见 bench/README.md）
-  static constexpr int64_t kFlashMinQueries = 16;
-  static constexpr int64_t kFlashMinKeys = 64;
-  FlashAttention flash_;
+  AttentionPlanConfig plan_config_;
+  AttentionPlan plan_;
+  kernels::FlashAttention flash_;
 
-  // 暂存
-  Buffer<float> q_a_, q_, kv_, kvb_, row_, q_cat_, o_lat_, o_;
-  std::vector<int64_t> visible_;
-  std::vector<uint8_t> use_flash_;
-  struct FlashRun {
-    int64_t i0, i1;  // token [i0, i1)
-    bool expand;     // latent 模式下按 expanded 计算
-  };
-  std::vector<FlashRun> flash_runs_;
-  std::vector<std::pair<int64_t, int64_t>> absorbed_segments_;  // latent 模式下走吸收路径的 token 段
-  std::vector<Buffer<float>> thread_scores_;
+  // 暂存（T 为本批 token 数，H 为头数，qk = nope + rope，L = kv_lora_rank）
+  Buffer<float> q_a_;    // [T, q_lora_rank]
+  Buffer<float> q_;      // [T, H, qk]：每头 [q_nope | q_pe]（q_pe 已做 RoPE）
+  Buffer<float> kv_;     // [T, L + rope]：[RMSNorm(c_kv) | RoPE(k_pe)]
+  Buffer<float> kvb_;    // [T, H, nope + v_dim]：expanded 模式写缓存前由 kv_b_proj 解压的每头 [k_nope | v]
+  Buffer<float> row_;    // [H·qk + H·v_dim]：expanded 模式的一个缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
+  Buffer<float> q_cat_;  // [T, H, L + rope]：latent 吸收后的查询 [W_UK_T·q_nope | q_pe]
+  Buffer<float> o_lat_;  // [T, H, L]：latent 吸收路径在潜空间的注意力输出
+  Buffer<float> o_;      // [T, H, v_dim]：每头的注意力输出（两种模式、所有路径），o_proj 的输入
+  std::vector<int64_t> visible_;              // [分块注意力的查询行数]：每个查询行可见的键数
+  std::vector<Buffer<float>> thread_scores_;  // 每线程 [H, 逐 token 路径的最长上下文]：分数暂存
 };
 
 }  // namespace dsinfer

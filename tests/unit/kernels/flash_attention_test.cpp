@@ -1,31 +1,40 @@
 // 分块注意力与逐 token 注意力内核在随机缓存上的一致性：MQA（共享行）与每头独立列、
 // F32 与 BF16 缓存、按查询切分与按键块切分两种并行方式、因果可见长度各不相同；可选的 log-sum-exp 输出按定义核对。
-#include "model/flash_attention.h"
+#include "kernels/flash_attention.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <vector>
 
-#include "model/kv_cache.h"
-
-namespace dsinfer {
+namespace dsinfer::kernels {
 namespace {
 
+// 两层的分页缓存（与 KvCache 同样的布局：每块 64 个 token，块内先放第 0 层的 64 行、再放第 1 层的），
+// 行内为随机值；测试读第 1 层
 struct Setup {
-  KvCache cache;
-  int32_t seq;
-  Setup(DType dt, int64_t row_values, int64_t n_keys) : cache(2, row_values, dt, 64) {
-    seq = cache.add_sequence();
-    cache.reserve(seq, n_keys);
-    cache.set_length(seq, n_keys);
+  static constexpr int64_t kBlockTokens = 64, kLayers = 2;
+  int64_t row_bytes;
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<const uint8_t*> blocks;
+  KvRows rows;
+  uint8_t* row(int64_t layer, int64_t t) {
+    return storage[size_t(t / kBlockTokens)].data() + (layer * kBlockTokens + t % kBlockTokens) * row_bytes;
+  }
+  Setup(DType dt, int64_t row_values, int64_t n_keys) : row_bytes(row_values * int64_t(dtype_size(dt))) {
+    for (int64_t b = 0; b < (n_keys + kBlockTokens - 1) / kBlockTokens; ++b) {
+      storage.emplace_back(size_t(kBlockTokens * kLayers * row_bytes));
+      blocks.push_back(storage.back().data());
+    }
+    rows = KvRows{blocks.data(), kBlockTokens, row_bytes, kBlockTokens * row_bytes, dt};
     std::mt19937 rng(7);
     std::normal_distribution<float> d(0.0f, 1.0f);
-    std::vector<float> row(static_cast<size_t>(row_values));
-    for (int64_t layer = 0; layer < 2; ++layer)
+    std::vector<float> row_f32(static_cast<size_t>(row_values));
+    for (int64_t layer = 0; layer < kLayers; ++layer)
       for (int64_t t = 0; t < n_keys; ++t) {
-        for (auto& v : row) v = d(rng);
-        kernels::row_from_f32(dt, row.data(), cache.row(seq, layer, t), row_values);
+        for (auto& v : row_f32) v = d(rng);
+        row_from_f32(dt, row_f32.data(), row(layer, t), row_values);
       }
   }
 };
@@ -45,7 +54,7 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
   for (int64_t h = 0; h < H; ++h) {
     FlashAttentionArgs a;
     a.q = q.data(), a.ldq = dk, a.n_q = n_q, a.visible = visible.data();
-    a.kv = s.cache.rows(s.seq, 1), a.n_keys = n_keys, a.row_values = row_values;
+    a.kv = s.rows, a.n_keys = n_keys, a.row_values = row_values;
     a.k_offset = mqa ? 0 : h * dk, a.dk = dk;
     a.v_offset = mqa ? 0 : H * dk + h * dv, a.dv = dv;
     a.scale = 0.2f;
@@ -56,7 +65,7 @@ void check(DType dt, bool mqa, int64_t n_q, int64_t n_keys, int threads) {
     flash.run(a, kc);
     std::vector<float> ref(static_cast<size_t>(dv)), scratch(static_cast<size_t>(n_keys));
     for (int64_t i = 0; i < n_q; ++i) {
-      kernels::AttentionArgs r;
+      AttentionArgs r;
       r.q = q.data() + i * dk, r.n_heads = 1, r.q_head_stride = dk;
       r.kv = a.kv, r.n_ctx = visible[size_t(i)];
       r.k_offset = a.k_offset, r.dk = dk, r.v_offset = a.v_offset, r.dv = dv;
@@ -91,4 +100,4 @@ TEST(FlashAttention, MatchesPerTokenKernel) {
 }
 
 }  // namespace
-}  // namespace dsinfer
+}  // namespace dsinfer::kernels

@@ -1,33 +1,33 @@
-#include "model/flash_attention.h"
+#include "kernels/flash_attention.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-namespace dsinfer {
+namespace dsinfer::kernels {
 
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; }
-// 查询行不多于这些时用共享键值的融合内核（kernels::shared_kv_attention），更多时用矩阵乘
-constexpr int64_t kFusedMaxRows = 8 * kernels::kSharedKvRows;
+// 查询行不多于这些时用共享键值的融合内核（shared_kv_attention），更多时用矩阵乘
+constexpr int64_t kFusedMaxRows = 8 * kSharedKvRows;
 }  // namespace
 
-void FlashAttention::partial(const kernels::KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
+void FlashAttention::partial(const KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
   const int64_t nq = q1 - q0, bt = a.kv.block_tokens;
   p.o.resize(size_t(nq * a.dv));
   p.m.resize(size_t(nq));
   p.l.resize(size_t(nq));
   if (nq <= kFusedMaxRows) {
-    kernels::SharedKvAttentionArgs f;
+    SharedKvAttentionArgs f;
     f.q = a.q + q0 * a.ldq, f.ldq = a.ldq, f.n_q = nq, f.visible = a.visible + q0;
     f.kv = a.kv, f.k0 = k0, f.k1 = k1;
     f.k_offset = a.k_offset, f.dk = a.dk, f.v_offset = a.v_offset, f.dv = a.dv;
     f.scale = a.scale;
     f.o = p.o.data(), f.ldo = a.dv, f.m = p.m.data(), f.l = p.l.data();
-    p.s.resize(size_t(kernels::shared_kv_attention_scratch(nq, a.dk, a.dv)));
-    kernels::shared_kv_attention(kc, f, p.s.data());
+    p.s.resize(size_t(shared_kv_attention_scratch(nq, a.dk, a.dv)));
+    shared_kv_attention(kc, f, p.s.data());
     return;
   }
   p.s.resize(size_t(nq * bt));
@@ -46,13 +46,13 @@ void FlashAttention::partial(const kernels::KernelContext& kc, const FlashAttent
     Weight kw{a.kv.dtype, kb, a.dk, base + size_t(a.k_offset) * es, nullptr, a.row_values};
     Weight vw{a.kv.dtype, kb, a.dv, base + size_t(a.v_offset) * es, nullptr, a.row_values};
     float* s = p.s.data();
-    kernels::matmul_rows(kc, a.q + q0 * a.ldq, a.ldq, nq, kw, s, kb, 0, kb);
+    matmul_rows(kc, a.q + q0 * a.ldq, a.ldq, nq, kw, s, kb, 0, kb);
     for (int64_t i = 0; i < nq; ++i) {
       float* row = s + i * kb;
       const int64_t valid = std::clamp<int64_t>(a.visible[q0 + i] - kb0, 0, kb);
-      const float mx = kernels::scale_max(kc, row, valid, a.scale);
+      const float mx = scale_max(kc, row, valid, a.scale);
       const float m_new = std::max(p.m[size_t(i)], mx);
-      const float sum = valid > 0 ? kernels::exp_sum(kc, row, valid, m_new) : 0.0f;
+      const float sum = valid > 0 ? exp_sum(kc, row, valid, m_new) : 0.0f;
       std::fill(row + valid, row + kb, 0.0f);
       const float alpha = p.m[size_t(i)] == kNegInf ? 0.0f : std::exp(p.m[size_t(i)] - m_new);
       if (valid > 0) {
@@ -64,7 +64,7 @@ void FlashAttention::partial(const kernels::KernelContext& kc, const FlashAttent
         }
       }
     }
-    kernels::matmul_nn_rows(kc, s, kb, nq, vw, p.o.data(), a.dv, 0, a.dv, true);
+    matmul_nn_rows(kc, s, kb, nq, vw, p.o.data(), a.dv, 0, a.dv, true);
     kb0 += kb;
   }
 }
@@ -78,7 +78,7 @@ void merge_attention(float* o, float* lse, const float* o_part, float lse_part, 
   *lse = m + std::log(w_old + w_part);
 }
 
-void FlashAttention::run(const FlashAttentionArgs& a, const kernels::KernelContext& kc) {
+void FlashAttention::run(const FlashAttentionArgs& a, const KernelContext& kc) {
   ThreadPool& pool = kc.pool();
   const int n_threads = pool.size();
   if (int64_t(parts_.size()) < n_threads) parts_.resize(size_t(n_threads));
@@ -120,7 +120,7 @@ void FlashAttention::run(const FlashAttentionArgs& a, const kernels::KernelConte
       if (p.m[size_t(i)] == kNegInf) continue;
       const float w = std::exp(p.m[size_t(i)] - m);
       l += p.l[size_t(i)] * w;
-      kernels::axpy(kc, w, p.o.data() + i * a.dv, dst, a.dv);
+      axpy(kc, w, p.o.data() + i * a.dv, dst, a.dv);
     }
     const float inv = l > 0 ? 1.0f / l : 0.0f;
     for (int64_t c = 0; c < a.dv; ++c) dst[c] *= inv;
@@ -128,4 +128,4 @@ void FlashAttention::run(const FlashAttentionArgs& a, const kernels::KernelConte
   }
 }
 
-}  // namespace dsinfer
+}  // namespace dsinfer::kernels
