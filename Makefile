@@ -4,7 +4,7 @@ COV_BUILD  ?= build-coverage
 JOBS       ?= $(shell nproc)
 MODEL      ?= models/dsinfer-tiny-v3
 
-.PHONY: setup configure build run test test-all bench coverage format clean
+.PHONY: setup configure build run test test-all bench coverage format format-check clean
 
 # 系统包列表只在 scripts/setup.sh 中维护。
 setup:
@@ -44,6 +44,10 @@ coverage:
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+# 代码格式检查（CI 执行）：任何文件与 .clang-format 不符即失败，修复用 make format。
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.h')
 
 clean:
 	rm -rf $(BUILD) $(COV_BUILD)

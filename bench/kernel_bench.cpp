@@ -42,7 +42,9 @@ struct RandomWeight {
     for (int64_t i = 0; i < rows * cols; ++i) {
       const float v = d(rng);
       switch (dt) {
-        case DType::kF32: std::memcpy(&bytes[size_t(i) * 4], &v, 4); break;
+        case DType::kF32:
+          std::memcpy(&bytes[size_t(i) * 4], &v, 4);
+          break;
         case DType::kBF16: {
           const uint16_t h = f32_to_bf16(v);
           std::memcpy(&bytes[size_t(i) * 2], &h, 2);
@@ -53,7 +55,9 @@ struct RandomWeight {
           std::memcpy(&bytes[size_t(i) * 2], &h, 2);
           break;
         }
-        case DType::kF8E4M3: bytes[size_t(i)] = f32_to_fp8e4m3(v * 100); break;
+        case DType::kF8E4M3:
+          bytes[size_t(i)] = f32_to_fp8e4m3(v * 100);
+          break;
       }
     }
     if (dt == DType::kF8E4M3) scales.assign(size_t(((rows + 127) / 128) * ((cols + 127) / 128)), 0.01f);
@@ -72,8 +76,8 @@ void BM_Matmul(benchmark::State& state) {
     matmul(kc, x.data(), K, T, rw.w, y.data(), N);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["weight_GBps"] = benchmark::Counter(double(rw.w.bytes()) * double(state.iterations()) / 1e9,
-                                                     benchmark::Counter::kIsRate);
+  state.counters["weight_GBps"] =
+      benchmark::Counter(double(rw.w.bytes()) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   state.counters["GFLOPs"] =
       benchmark::Counter(2.0 * double(T * N * K) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   state.SetLabel(std::string(dtype_name(dt)) + " T=" + std::to_string(T));
@@ -85,7 +89,8 @@ void matmul_args(benchmark::internal::Benchmark* b) {
     b->Args({int64_t(dt), 8, 16384, 2048});   // 批量解码 / MTP 验证
     b->Args({int64_t(dt), 512, 2048, 2048});  // 预填充 GEMM
   }
-  for (int64_t t : {2, 4, 6, 12, 16, 24, 32, 48}) b->Args({int64_t(DType::kBF16), t, 2816, 2048});  // MoE 专家的 token 数
+  for (int64_t t : {2, 4, 6, 12, 16, 24, 32, 48})
+    b->Args({int64_t(DType::kBF16), t, 2816, 2048});  // MoE 专家的 token 数
 }
 BENCHMARK(BM_Matmul)->Apply(matmul_args)->UseRealTime()->Unit(benchmark::kMillisecond);
 
@@ -100,9 +105,8 @@ void BM_MatmulBf16Dot(benchmark::State& state) {
   RandomWeight rw(DType::kBF16, N, K);
   std::vector<float> x(static_cast<size_t>(T * K), 0.01f), y(static_cast<size_t>(T * N));
   for (auto _ : state) {
-    pool().parallel_for(N, [&](int64_t b, int64_t e, int) {
-      avx512bf16::gemm_rows(x.data(), K, T, rw.w, y.data(), N, b, e);
-    }, 96);
+    pool().parallel_for(
+        N, [&](int64_t b, int64_t e, int) { avx512bf16::gemm_rows(x.data(), K, T, rw.w, y.data(), N, b, e); }, 96);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GFLOPs"] =
@@ -121,19 +125,23 @@ void BM_GemvStream(benchmark::State& state) {
   Buffer<uint8_t> storage(bytes * size_t(n_mats));
   // 正规的 BF16 值（指数固定、尾数取散列）：任意字节会含次正规数，FMA 遇到它们要走微码，测到的不是带宽
   auto* elems = reinterpret_cast<uint16_t*>(storage.data());
-  pool().parallel_for(int64_t(storage.size() / 2), [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) elems[i] = uint16_t(0x3c00 | (((uint64_t(i) * 2654435761u) >> 20) & 0x3ff));
-  }, 1 << 20);
+  pool().parallel_for(
+      int64_t(storage.size() / 2),
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; ++i) elems[i] = uint16_t(0x3c00 | (((uint64_t(i) * 2654435761u) >> 20) & 0x3ff));
+      },
+      1 << 20);
   std::vector<Weight> ws;
-  for (int64_t m = 0; m < n_mats; ++m) ws.push_back(Weight{DType::kBF16, rows, cols, storage.data() + size_t(m) * bytes, nullptr});
+  for (int64_t m = 0; m < n_mats; ++m)
+    ws.push_back(Weight{DType::kBF16, rows, cols, storage.data() + size_t(m) * bytes, nullptr});
   std::vector<float> x(static_cast<size_t>(T * cols), 0.01f), y(static_cast<size_t>(T * rows));
   const KernelContext kc = context(bf16 ? MatmulPrecision::kBf16 : MatmulPrecision::kF32);
   for (auto _ : state) {
     for (const Weight& w : ws) matmul(kc, x.data(), cols, T, w, y.data(), rows);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["weight_GBps"] =
-      benchmark::Counter(double(bytes * size_t(n_mats)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["weight_GBps"] = benchmark::Counter(double(bytes * size_t(n_mats)) * double(state.iterations()) / 1e9,
+                                                     benchmark::Counter::kIsRate);
   state.SetLabel(std::string(bf16 ? "bf16 激活" : "f32 激活") + " T=" + std::to_string(T));
 }
 BENCHMARK(BM_GemvStream)->ArgsProduct({{0, 1}, {1, 8}})->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -147,7 +155,8 @@ void BM_MoeExpertBatch(benchmark::State& state) {
   for (int64_t i = 0; i < 2 * E; ++i) ws.emplace_back(DType::kBF16, N, K);
   std::vector<float> x(static_cast<size_t>(E * T * K), 0.01f), y(static_cast<size_t>(2 * E * T * N));
   std::vector<MatmulJob> jobs;
-  for (int64_t i = 0; i < 2 * E; ++i) jobs.push_back({x.data() + (i / 2) * T * K, K, T, &ws[size_t(i)].w, y.data() + i * T * N, N});
+  for (int64_t i = 0; i < 2 * E; ++i)
+    jobs.push_back({x.data() + (i / 2) * T * K, K, T, &ws[size_t(i)].w, y.data() + i * T * N, N});
   for (auto _ : state) {
     matmul_batch(kc, jobs.data(), jobs.size());
     benchmark::DoNotOptimize(y.data());
@@ -172,8 +181,8 @@ struct LatentCache {
     rows = KvRows{blocks.data(), kBlock, kDk * int64_t(dtype_size(dt)), 0, dt};
   }
   void counters(benchmark::State& state, int64_t ctx) const {
-    state.counters["cache_GBps"] = benchmark::Counter(double(bytes.size()) * double(state.iterations()) / 1e9,
-                                                      benchmark::Counter::kIsRate);
+    state.counters["cache_GBps"] =
+        benchmark::Counter(double(bytes.size()) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
     state.counters["GFLOPs"] = benchmark::Counter(
         2.0 * double(kHeads * ctx * (kDk + kDv)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   }
@@ -220,20 +229,29 @@ void BM_SharedKvAttention(benchmark::State& state) {
   c.counters(state, ctx);
 }
 BENCHMARK(BM_SharedKvAttention)
-    ->Args({64, 0})->Args({128, 0})->Args({512, 0})->Args({8192, 0})->Args({512, 1})->Args({8192, 1})->Unit(benchmark::kMicrosecond);
+    ->Args({64, 0})
+    ->Args({128, 0})
+    ->Args({512, 0})
+    ->Args({8192, 0})
+    ->Args({512, 1})
+    ->Args({8192, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 // STREAM 式读带宽（与 dsinfer bench --bandwidth 相同的内核），作为 roofline 的分母
 void BM_StreamRead(benchmark::State& state) {
   const KernelContext kc = context();
   const int64_t n = int64_t(1) << 28;  // 1 GiB
   Buffer<float> a(static_cast<size_t>(n));
-  pool().parallel_for(n, [&](int64_t b, int64_t e, int) { std::fill(a.data() + b, a.data() + e, 1.0f); }, 4096);
+  pool().parallel_for(
+      n, [&](int64_t b, int64_t e, int) { std::fill(a.data() + b, a.data() + e, 1.0f); }, 4096);
   std::vector<float> sink(static_cast<size_t>(pool().size()));
   for (auto _ : state) {
-    pool().parallel_for(n, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += stream_read(kc, a.data() + b, e - b); }, 4096);
+    pool().parallel_for(
+        n, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += stream_read(kc, a.data() + b, e - b); }, 4096);
     benchmark::DoNotOptimize(sink.data());
   }
-  state.counters["read_GBps"] = benchmark::Counter(double(n) * 4 * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["read_GBps"] =
+      benchmark::Counter(double(n) * 4 * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StreamRead)->UseRealTime()->Unit(benchmark::kMillisecond);
 

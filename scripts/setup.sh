@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config make git
   nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev libutf8proc-dev
-  libgtest-dev libgmock-dev libbenchmark-dev gcovr
+  libgtest-dev libgmock-dev libbenchmark-dev gcovr clang-format
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo=sudo; fi

@@ -33,7 +33,8 @@ int cmd_bench(int argc, char** argv) {
   flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
   flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 512）");
   flags.add_bool("--json", &json, "以一个 JSON 对象输出");
-  flags.add_bool("--oracle-drafts", &o.oracle_drafts, "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
+  flags.add_bool("--oracle-drafts", &o.oracle_drafts,
+                 "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
   if (!flags.parse(argc, argv, 2)) {
     std::printf("%s", flags.help().c_str());
     return 0;
@@ -112,11 +113,12 @@ int cmd_bench(int argc, char** argv) {
     std::printf("读带宽:        %.1f GB/s（%s）\n", j["read_gbps"].get<double>(),
                 engine ? "各解码段前测量的中位数" : "10 次中最好的一次");
   if (engine) {
-    std::printf("模型:          %s（%s，KV %s，权重 %s）\n", ef.model_dir.c_str(), j["mla_mode"].get<std::string>().c_str(),
-                j["kv_dtype"].get<std::string>().c_str(), j["load_mode"].get<std::string>().c_str());
+    std::printf("模型:          %s（%s，KV %s，权重 %s）\n", ef.model_dir.c_str(),
+                j["mla_mode"].get<std::string>().c_str(), j["kv_dtype"].get<std::string>().c_str(),
+                j["load_mode"].get<std::string>().c_str());
     if (o.prompt > 0)
-      std::printf("预填充 pp%lld:  %.2f token/s（首 token %.1f ms）\n", (long long)o.prompt, j["prefill_tps"].get<double>(),
-                  j["ttft_ms"].get<double>());
+      std::printf("预填充 pp%lld:  %.2f token/s（首 token %.1f ms）\n", (long long)o.prompt,
+                  j["prefill_tps"].get<double>(), j["ttft_ms"].get<double>());
     if (o.gen > 0)
       std::printf("解码 tg%lld:    %.2f token/s（batch %lld，上下文 %lld）\n", (long long)o.gen,
                   j["decode_tps"].get<double>(), (long long)o.batch, (long long)o.ctx);
@@ -127,7 +129,8 @@ int cmd_bench(int argc, char** argv) {
       std::printf("\n");
     }
     std::printf("每 token 权重: %.3f GB\nKV 缓存:       %.2f MiB\n峰值常驻内存:  %.2f GiB\n",
-                double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9, double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
+                double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9,
+                double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
                 double(j["peak_rss_bytes"].get<int64_t>()) / 1073741824.0);
     if (j.contains("roofline_fraction"))
       std::printf("带宽上限比例:  %.1f%%（逐轮比值的中位数）\n", 100.0 * j["roofline_fraction"].get<double>());

@@ -35,9 +35,12 @@ int64_t estimate_weight_bytes(const ModelConfig& c, const ParamCounts& p) {
 
 std::string human_count(double n) {
   char buf[32];
-  if (n >= 1e9) std::snprintf(buf, sizeof buf, "%.2f B", n / 1e9);
-  else if (n >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
+  if (n >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2f B", n / 1e9);
+  else if (n >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
   return buf;
 }
 

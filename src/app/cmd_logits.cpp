@@ -10,8 +10,8 @@
 #include "core/error.h"
 #include "formats/npy.h"
 #include "model/mtp_predictor.h"
-#include "runtime/sampler.h"
 #include "runtime/engine.h"
+#include "runtime/sampler.h"
 
 namespace dsinfer {
 
@@ -26,7 +26,8 @@ int cmd_logits(int argc, char** argv) {
   flags.add_int("--decode-from", &decode_from, "前 P 个 token 一次预填充，其余逐个解码（0 = 全部一次预填充）");
   flags.add_string("--hidden-out", &hidden_path, "最终 RMSNorm 后的隐状态输出文件（.npy，[n_tokens, hidden]）");
   flags.add_string("--mtp-out", &mtp_path,
-                   "MTP 模块的 logits 输出文件（.npy，[n_tokens, vocab]）：位置 i 输入 token i+1，最后一个位置输入主 logits 的 argmax");
+                   "MTP 模块的 logits 输出文件（.npy，[n_tokens, vocab]）：位置 i 输入 token i+1，最后一个位置输入主 "
+                   "logits 的 argmax");
   if (!flags.parse(argc, argv, 2)) {
     std::printf("%s", flags.help().c_str());
     return 0;
@@ -34,7 +35,8 @@ int cmd_logits(int argc, char** argv) {
   const std::vector<int32_t> tokens = parse_id_list("--ids", ids);
   const int64_t n = int64_t(tokens.size());
   if (flags.seen("--decode-from") && (decode_from < 1 || decode_from > n))
-    throw Error(ErrorCode::kInvalidArgument, cat("参数 --decode-from 的取值 ", decode_from, " 非法（应在 1…", n, " 内）"));
+    throw Error(ErrorCode::kInvalidArgument,
+                cat("参数 --decode-from 的取值 ", decode_from, " 非法（应在 1…", n, " 内）"));
   const int64_t prefill = decode_from > 0 ? decode_from : n;
 
   Engine engine(ef.model_dir, ef.resolve());

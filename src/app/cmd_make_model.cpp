@@ -26,11 +26,16 @@ int cmd_make_model(int argc, char** argv) {
     std::printf("%s", flags.help().c_str());
     return 0;
   }
-  if (dtype == "bf16") spec.dtype = DType::kBF16;
-  else if (dtype == "f16") spec.dtype = DType::kF16;
-  else if (dtype == "f32") spec.dtype = DType::kF32;
-  else if (dtype == "fp8") spec.dtype = DType::kF8E4M3;
-  else throw Error(ErrorCode::kInvalidArgument, cat("参数 --dtype 的取值 '", dtype, "' 非法（bf16、f16、f32、fp8）"));
+  if (dtype == "bf16")
+    spec.dtype = DType::kBF16;
+  else if (dtype == "f16")
+    spec.dtype = DType::kF16;
+  else if (dtype == "f32")
+    spec.dtype = DType::kF32;
+  else if (dtype == "fp8")
+    spec.dtype = DType::kF8E4M3;
+  else
+    throw Error(ErrorCode::kInvalidArgument, cat("参数 --dtype 的取值 '", dtype, "' 非法（bf16、f16、f32、fp8）"));
   spec.seed = uint64_t(seed);
   ThreadPool pool(static_cast<int>(threads));
   write_synthetic_model(spec, out, pool);

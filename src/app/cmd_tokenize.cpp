@@ -38,8 +38,7 @@ void encode_jsonl(const Tokenizer& tokenizer, const std::string& path, bool defa
       throw Error(ErrorCode::kFormat, cat(where(), " 应为含字符串字段 \"text\" 的 JSON 对象"));
     bool add_bos = default_add_bos;
     if (obj.contains("add_bos")) {
-      if (!obj["add_bos"].is_boolean())
-        throw Error(ErrorCode::kFormat, cat(where(), " 的 \"add_bos\" 应为布尔值"));
+      if (!obj["add_bos"].is_boolean()) throw Error(ErrorCode::kFormat, cat(where(), " 的 \"add_bos\" 应为布尔值"));
       add_bos = obj["add_bos"].get<bool>();
     }
     const auto ids = tokenizer.encode(obj["text"].get<std::string>(), add_bos);
@@ -65,8 +64,7 @@ int cmd_tokenize(int argc, char** argv) {
     return 0;
   }
   const int inputs = flags.seen("--prompt") + flags.seen("--file") + flags.seen("--jsonl");
-  if (inputs != 1)
-    throw Error(ErrorCode::kInvalidArgument, "须且只能给出 -p TEXT、-f FILE 与 --jsonl FILE 之一");
+  if (inputs != 1) throw Error(ErrorCode::kInvalidArgument, "须且只能给出 -p TEXT、-f FILE 与 --jsonl FILE 之一");
   const Tokenizer tokenizer = source.load();
   if (!jsonl.empty()) {
     encode_jsonl(tokenizer, jsonl, add_bos);
@@ -83,10 +81,8 @@ int cmd_detokenize(int argc, char** argv) {
   bool skip_special = false;
   FlagSet flags("detokenize", "把 token id 解码为文本（原样输出，不追加换行）");
   source.add_flags(flags);
-  flags.add_custom("--ids", "1,2,3", "逗号分隔的 token id", [&](const std::string& flag,
-                                                            const std::string& value) {
-    ids = parse_id_list(flag, value);
-  });
+  flags.add_custom("--ids", "1,2,3", "逗号分隔的 token id",
+                   [&](const std::string& flag, const std::string& value) { ids = parse_id_list(flag, value); });
   flags.add_bool("--skip-special", &skip_special, "跳过 special token");
   if (!flags.parse(argc, argv, 2)) {
     std::printf("%s", flags.help().c_str());

@@ -14,7 +14,8 @@ void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
     flags.add_custom(OptimizationConfig::flag_name(name), "V", key.help + "（配置项 " + name + "）",
                      [this, name](const std::string&, const std::string& v) { overrides.emplace_back(name, v); });
   }
-  flags.add_custom("--mtp", "K", "MTP 自推测解码：每步起草 K 个 token（0 = 关闭；等同 --mtp-enabled 与 --mtp-draft-tokens）",
+  flags.add_custom("--mtp", "K",
+                   "MTP 自推测解码：每步起草 K 个 token（0 = 关闭；等同 --mtp-enabled 与 --mtp-draft-tokens）",
                    [this](const std::string& flag, const std::string& v) {
                      const int64_t k = parse_int(flag, v);
                      overrides.emplace_back("mtp.enabled", k > 0 ? "true" : "false");

@@ -55,8 +55,7 @@ std::vector<int32_t> parse_id_list(const std::string& flag, const std::string& t
 FlagSet::FlagSet(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {}
 
-FlagSet::Flag& FlagSet::add(const std::string& names, const std::string& metavar,
-                            const std::string& help) {
+FlagSet::Flag& FlagSet::add(const std::string& names, const std::string& metavar, const std::string& help) {
   Flag f;
   f.names = split_names(names);
   f.metavar = metavar;
@@ -65,15 +64,13 @@ FlagSet::Flag& FlagSet::add(const std::string& names, const std::string& metavar
   return flags_.back();
 }
 
-void FlagSet::add_string(const std::string& names, std::string* target, const std::string& help,
-                         bool required) {
+void FlagSet::add_string(const std::string& names, std::string* target, const std::string& help, bool required) {
   Flag& f = add(names, "S", help);
   f.required = required;
   f.set = [target](const std::string&, const std::string& v) { *target = v; };
 }
 
-void FlagSet::add_int(const std::string& names, int64_t* target, const std::string& help,
-                      bool required) {
+void FlagSet::add_int(const std::string& names, int64_t* target, const std::string& help, bool required) {
   Flag& f = add(names, "N", help);
   f.required = required;
   f.set = [target](const std::string& flag, const std::string& v) { *target = parse_int(flag, v); };
@@ -81,9 +78,7 @@ void FlagSet::add_int(const std::string& names, int64_t* target, const std::stri
 
 void FlagSet::add_float(const std::string& names, double* target, const std::string& help) {
   Flag& f = add(names, "X", help);
-  f.set = [target](const std::string& flag, const std::string& v) {
-    *target = parse_float(flag, v);
-  };
+  f.set = [target](const std::string& flag, const std::string& v) { *target = parse_float(flag, v); };
 }
 
 void FlagSet::add_bool(const std::string& names, bool* target, const std::string& help) {
@@ -92,8 +87,7 @@ void FlagSet::add_bool(const std::string& names, bool* target, const std::string
   f.set = [target](const std::string&, const std::string&) { *target = true; };
 }
 
-void FlagSet::add_custom(const std::string& names, const std::string& metavar,
-                         const std::string& help,
+void FlagSet::add_custom(const std::string& names, const std::string& metavar, const std::string& help,
                          std::function<void(const std::string&, const std::string&)> handler) {
   Flag& f = add(names, metavar, help);
   f.set = std::move(handler);
@@ -153,8 +147,10 @@ std::string FlagSet::help() const {
     for (size_t i = 0; i < f.names.size(); ++i) n += (i ? ", " : "") + f.names[i];
     if (f.takes_value) n += " " + f.metavar;
     os << "  " << n;
-    if (n.size() < 28) os << std::string(28 - n.size(), ' ');
-    else os << "\n" << std::string(30, ' ');
+    if (n.size() < 28)
+      os << std::string(28 - n.size(), ' ');
+    else
+      os << "\n" << std::string(30, ' ');
     os << f.help << (f.required ? "（必填）" : "") << "\n";
   }
   return os.str();

@@ -15,10 +15,8 @@ class FlagSet {
   explicit FlagSet(std::string command, std::string summary);
 
   // names 形如 "-m,--model"；required 的参数缺失时 parse 报错。
-  void add_string(const std::string& names, std::string* target, const std::string& help,
-                  bool required = false);
-  void add_int(const std::string& names, int64_t* target, const std::string& help,
-               bool required = false);
+  void add_string(const std::string& names, std::string* target, const std::string& help, bool required = false);
+  void add_int(const std::string& names, int64_t* target, const std::string& help, bool required = false);
   void add_float(const std::string& names, double* target, const std::string& help);
   void add_bool(const std::string& names, bool* target, const std::string& help);
   // 自定义处理器：value 为参数值（原样字符串），由 handler 校验并抛出带参数名的错误。

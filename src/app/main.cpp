@@ -43,7 +43,8 @@ const int kNumCommands = int(sizeof(kCommands) / sizeof(kCommands[0]));
 
 namespace {
 void print_usage() {
-  std::printf("dsinfer — DeepSeek 架构（MLA / MoE / MTP）的 C++ 推理引擎\n\n用法: dsinfer <子命令> [参数]\n\n子命令:\n");
+  std::printf(
+      "dsinfer — DeepSeek 架构（MLA / MoE / MTP）的 C++ 推理引擎\n\n用法: dsinfer <子命令> [参数]\n\n子命令:\n");
   for (int i = 0; i < dsinfer::kNumCommands; ++i)
     std::printf("  %-12s %s\n", dsinfer::kCommands[i].name, dsinfer::kCommands[i].summary);
   std::printf("\n每个子命令的参数: dsinfer <子命令> --help\n");

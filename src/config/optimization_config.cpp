@@ -1,14 +1,16 @@
 #include "config/optimization_config.h"
 
+#include <toml++/toml.h>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/error.h"
 
 namespace dsinfer {
 
-std::string mla_mode_name(MlaMode m) { return m == MlaMode::kLatent ? "latent" : "expanded"; }
+std::string mla_mode_name(MlaMode m) {
+  return m == MlaMode::kLatent ? "latent" : "expanded";
+}
 
 namespace {
 
@@ -37,23 +39,32 @@ bool parse_bool_value(const std::string& key, const std::string& v) {
   bad_value(key, v, "应为 true 或 false");
 }
 
-std::string bool_str(bool b) { return b ? "true" : "false"; }
+std::string bool_str(bool b) {
+  return b ? "true" : "false";
+}
 
 std::vector<Key> make_keys() {
   using C = OptimizationConfig;
   return {
-      {"mla_mode", Kind::kEnum, "MLA 缓存方式：latent（缓存压缩潜向量，吸收解码）| expanded（缓存每头 K/V，标准注意力基线）",
+      {"mla_mode", Kind::kEnum,
+       "MLA 缓存方式：latent（缓存压缩潜向量，吸收解码）| expanded（缓存每头 K/V，标准注意力基线）",
        [](C& c, const std::string& v) {
-         if (v == "latent") c.mla_mode = MlaMode::kLatent;
-         else if (v == "expanded") c.mla_mode = MlaMode::kExpanded;
-         else bad_value("mla_mode", v, "可选：latent、expanded");
+         if (v == "latent")
+           c.mla_mode = MlaMode::kLatent;
+         else if (v == "expanded")
+           c.mla_mode = MlaMode::kExpanded;
+         else
+           bad_value("mla_mode", v, "可选：latent、expanded");
        },
        [](const C& c) { return mla_mode_name(c.mla_mode); }},
       {"kv_dtype", Kind::kEnum, "KV 缓存元素类型：f32 | bf16",
        [](C& c, const std::string& v) {
-         if (v == "f32") c.kv_dtype = DType::kF32;
-         else if (v == "bf16") c.kv_dtype = DType::kBF16;
-         else bad_value("kv_dtype", v, "可选：f32、bf16");
+         if (v == "f32")
+           c.kv_dtype = DType::kF32;
+         else if (v == "bf16")
+           c.kv_dtype = DType::kBF16;
+         else
+           bad_value("kv_dtype", v, "可选：f32、bf16");
        },
        [](const C& c) { return std::string(c.kv_dtype == DType::kF32 ? "f32" : "bf16"); }},
       {"threads", Kind::kInt, "计算线程数（0 = 全部 CPU 核）",
@@ -67,9 +78,12 @@ std::vector<Key> make_keys() {
        [](const C& c) { return std::to_string(c.kv_block_size); }},
       {"load_mode", Kind::kEnum, "权重加载：mmap（按需映射）| read（读入匿名内存，避免文件页被回收）",
        [](C& c, const std::string& v) {
-         if (v == "mmap") c.load_mode = LoadMode::kMmap;
-         else if (v == "read") c.load_mode = LoadMode::kRead;
-         else bad_value("load_mode", v, "可选：mmap、read");
+         if (v == "mmap")
+           c.load_mode = LoadMode::kMmap;
+         else if (v == "read")
+           c.load_mode = LoadMode::kRead;
+         else
+           bad_value("load_mode", v, "可选：mmap、read");
        },
        [](const C& c) { return std::string(c.load_mode == LoadMode::kMmap ? "mmap" : "read"); }},
       {"isa", Kind::kEnum, "CPU 内核路径：auto | scalar | avx2 | avx512",
@@ -80,11 +94,15 @@ std::vector<Key> make_keys() {
        },
        [](const C& c) { return c.isa; }, "DSINFER_ISA"},
       {"matmul_precision", Kind::kEnum,
-       "BF16 权重矩阵乘的激活精度：f32（与参考实现一致）| bf16（激活舍入成 BF16：AVX2 路径上解码的点积少读一半激活，预填充在有 AVX512_BF16 时用其点积，logits 有 1e-2 量级偏差）",
+       "BF16 权重矩阵乘的激活精度：f32（与参考实现一致）| bf16（激活舍入成 BF16：AVX2 "
+       "路径上解码的点积少读一半激活，预填充在有 AVX512_BF16 时用其点积，logits 有 1e-2 量级偏差）",
        [](C& c, const std::string& v) {
-         if (v == "f32") c.bf16_matmul = false;
-         else if (v == "bf16") c.bf16_matmul = true;
-         else bad_value("matmul_precision", v, "可选：f32、bf16");
+         if (v == "f32")
+           c.bf16_matmul = false;
+         else if (v == "bf16")
+           c.bf16_matmul = true;
+         else
+           bad_value("matmul_precision", v, "可选：f32、bf16");
        },
        [](const C& c) { return std::string(c.bf16_matmul ? "bf16" : "f32"); }},
       {"prefetch_bytes", Kind::kInt,
@@ -101,7 +119,9 @@ std::vector<Key> make_keys() {
        [](C& c, const std::string& v) { c.mtp.adaptive = parse_bool_value("mtp.adaptive", v); },
        [](const C& c) { return bool_str(c.mtp.adaptive); }},
       {"mtp.draft_vocab", Kind::kInt, "起草时只算前 N 个 token 的 logits（BPE 词表大致按频率排列；0 = 全词表）",
-       [](C& c, const std::string& v) { c.mtp.draft_vocab = parse_int_value("mtp.draft_vocab", v, 0, int64_t(1) << 31); },
+       [](C& c, const std::string& v) {
+         c.mtp.draft_vocab = parse_int_value("mtp.draft_vocab", v, 0, int64_t(1) << 31);
+       },
        [](const C& c) { return std::to_string(c.mtp.draft_vocab); }},
   };
 }
@@ -114,9 +134,12 @@ const Key* find_key(const std::string& name) {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::kEnum: return "字符串";
-    case Kind::kInt: return "整数";
-    case Kind::kBool: return "布尔值";
+    case Kind::kEnum:
+      return "字符串";
+    case Kind::kInt:
+      return "整数";
+    case Kind::kBool:
+      return "布尔值";
   }
   return "?";
 }
@@ -141,7 +164,9 @@ void OptimizationConfig::set(const std::string& key, const std::string& value) {
   k->set(*this, value);
 }
 
-void OptimizationConfig::load_toml_file(const std::string& path) { load_toml_text(read_text_file(path), path); }
+void OptimizationConfig::load_toml_file(const std::string& path) {
+  load_toml_text(read_text_file(path), path);
+}
 
 void OptimizationConfig::load_toml_text(const std::string& text, const std::string& source) {
   toml::table root;
@@ -167,9 +192,12 @@ void OptimizationConfig::load_toml_text(const std::string& text, const std::stri
     const bool ok = (k->kind == Kind::kInt && node->is_integer()) || (k->kind == Kind::kBool && node->is_boolean()) ||
                     (k->kind == Kind::kEnum && node->is_string());
     if (!ok) throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": 配置项 ", name, " 应为", kind_name(k->kind)));
-    if (node->is_integer()) value = std::to_string(node->as_integer()->get());
-    else if (node->is_boolean()) value = node->as_boolean()->get() ? "true" : "false";
-    else value = node->as_string()->get();
+    if (node->is_integer())
+      value = std::to_string(node->as_integer()->get());
+    else if (node->is_boolean())
+      value = node->as_boolean()->get() ? "true" : "false";
+    else
+      value = node->as_string()->get();
     try {
       k->set(*this, value);
     } catch (const Error& e) {
@@ -196,8 +224,10 @@ std::string OptimizationConfig::to_toml() const {
   for (const auto& k : keys()) {
     std::string v = k.get(*this);
     if (k.kind == Kind::kEnum) v = "\"" + v + "\"";
-    if (k.name.rfind("mtp.", 0) == 0) mtp_section << k.name.substr(4) << " = " << v << "\n";
-    else top << k.name << " = " << v << "\n";
+    if (k.name.rfind("mtp.", 0) == 0)
+      mtp_section << k.name.substr(4) << " = " << v << "\n";
+    else
+      top << k.name << " = " << v << "\n";
   }
   return top.str() + "\n[mtp]\n" + mtp_section.str();
 }

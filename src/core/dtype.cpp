@@ -9,20 +9,28 @@ namespace dsinfer {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::kF32: return 4;
-    case DType::kBF16: return 2;
-    case DType::kF16: return 2;
-    case DType::kF8E4M3: return 1;
+    case DType::kF32:
+      return 4;
+    case DType::kBF16:
+      return 2;
+    case DType::kF16:
+      return 2;
+    case DType::kF8E4M3:
+      return 1;
   }
   return 0;
 }
 
 std::string_view dtype_name(DType t) {
   switch (t) {
-    case DType::kF32: return "F32";
-    case DType::kBF16: return "BF16";
-    case DType::kF16: return "F16";
-    case DType::kF8E4M3: return "F8_E4M3";
+    case DType::kF32:
+      return "F32";
+    case DType::kBF16:
+      return "BF16";
+    case DType::kF16:
+      return "F16";
+    case DType::kF8E4M3:
+      return "F8_E4M3";
   }
   return "?";
 }
@@ -84,7 +92,9 @@ std::array<float, 256> make_fp8_table() {
 const std::array<float, 256> kFp8Table = make_fp8_table();
 }  // namespace
 
-float fp8e4m3_to_f32(uint8_t v) { return kFp8Table[v]; }
+float fp8e4m3_to_f32(uint8_t v) {
+  return kFp8Table[v];
+}
 
 uint8_t f32_to_fp8e4m3(float f) {
   if (std::isnan(f)) return 0x7f;
@@ -95,7 +105,10 @@ uint8_t f32_to_fp8e4m3(float f) {
   int lo = 0, hi = 0x7e;
   while (hi - lo > 1) {
     const int mid = (lo + hi) / 2;
-    if (kFp8Table[mid] <= a) lo = mid; else hi = mid;
+    if (kFp8Table[mid] <= a)
+      lo = mid;
+    else
+      hi = mid;
   }
   const float dl = a - kFp8Table[lo], dh = kFp8Table[hi] - a;
   int best = dl < dh ? lo : (dh < dl ? hi : ((lo & 1) == 0 ? lo : hi));

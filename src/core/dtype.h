@@ -18,7 +18,9 @@ size_t dtype_size(DType t);
 std::string_view dtype_name(DType t);
 std::optional<DType> dtype_from_name(std::string_view name);
 
-inline float bf16_to_f32(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
+inline float bf16_to_f32(uint16_t h) {
+  return std::bit_cast<float>(uint32_t(h) << 16);
+}
 
 // 就近舍入到偶数（与 PyTorch 的 float→bfloat16 一致）；NaN 保持为 NaN。
 inline uint16_t f32_to_bf16(float f) {

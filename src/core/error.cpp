@@ -7,12 +7,18 @@ namespace dsinfer {
 
 int exit_code_for(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return 2;
-    case ErrorCode::kIo: return 3;
-    case ErrorCode::kFormat: return 4;
-    case ErrorCode::kConfig: return 5;
-    case ErrorCode::kUnsupported: return 6;
-    case ErrorCode::kInternal: return 10;
+    case ErrorCode::kInvalidArgument:
+      return 2;
+    case ErrorCode::kIo:
+      return 3;
+    case ErrorCode::kFormat:
+      return 4;
+    case ErrorCode::kConfig:
+      return 5;
+    case ErrorCode::kUnsupported:
+      return 6;
+    case ErrorCode::kInternal:
+      return 10;
   }
   return 1;
 }

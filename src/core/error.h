@@ -45,7 +45,7 @@ std::string cat(const Args&... args) {
 }  // namespace dsinfer
 
 // 内部不变量检查：始终开启。失败说明是程序错误而不是用户输入错误。
-#define DSINFER_CHECK(cond, ...)                                                          \
-  do {                                                                                    \
+#define DSINFER_CHECK(cond, ...)                                                                  \
+  do {                                                                                            \
     if (!(cond)) ::dsinfer::check_failed(__FILE__, __LINE__, #cond, ::dsinfer::cat(__VA_ARGS__)); \
   } while (0)

@@ -17,7 +17,9 @@
 namespace dsinfer {
 
 namespace {
-std::string sys_error() { return std::strerror(errno); }
+std::string sys_error() {
+  return std::strerror(errno);
+}
 }  // namespace
 
 MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mode_(mode) {

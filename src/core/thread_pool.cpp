@@ -80,8 +80,7 @@ void split_range(int64_t n, int parts, int i, int64_t grain, int64_t* begin, int
   *end = std::min(n, e * grain);
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
-                              int64_t grain) {
+void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn, int64_t grain) {
   if (n <= 0) return;
   const int parts = int(std::min<int64_t>(n_threads_, (n + grain - 1) / grain));
   if (parts <= 1) {

@@ -27,8 +27,7 @@ class ThreadPool {
 
   // 把 [0, n) 按 grain 对齐静态均分给各线程，fn(begin, end, thread_index)。
   // 静态划分保证每个输出元素由哪个线程计算与调度无关，结果可复现。
-  void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
-                    int64_t grain = 1);
+  void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn, int64_t grain = 1);
 
  private:
   void worker_loop(int index);

@@ -21,7 +21,7 @@ struct Weight {
   int64_t ld = 0;                    // 行距（元素数）；0 表示等于 cols（连续存放）
 
   bool empty() const { return data == nullptr; }
-  size_t bytes() const;                         // 权重本身的字节数（含缩放因子）
+  size_t bytes() const;  // 权重本身的字节数（含缩放因子）
   int64_t scale_cols() const { return (cols + kFp8BlockSize - 1) / kFp8BlockSize; }
   int64_t row_stride() const { return ld ? ld : cols; }
   // 第 r 行起始地址

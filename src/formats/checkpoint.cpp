@@ -35,21 +35,21 @@ Checkpoint::Checkpoint(const std::string& dir, LoadMode mode) : dir_(dir), mode_
         throw Error(ErrorCode::kFormat, cat(index_path, ": weight_map[\"", it.key(), "\"] 应为文件名字符串"));
       const std::string shard = it.value().get<std::string>();
       if (shard.empty() || shard.find('/') != std::string::npos || shard.find("..") != std::string::npos)
-        throw Error(ErrorCode::kFormat, cat(index_path, ": weight_map[\"", it.key(), "\"] 的文件名 '", shard, "' 非法"));
+        throw Error(ErrorCode::kFormat,
+                    cat(index_path, ": weight_map[\"", it.key(), "\"] 的文件名 '", shard, "' 非法"));
       shards.insert(shard);
     }
     for (const auto& shard : shards) {
       const std::string path = dir + "/" + shard;
-      if (!file_exists(path))
-        throw Error(ErrorCode::kIo, cat(index_path, " 引用的分片 ", path, " 不存在"));
+      if (!file_exists(path)) throw Error(ErrorCode::kIo, cat(index_path, " 引用的分片 ", path, " 不存在"));
       add_file(path);
     }
     for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
       auto found = tensors_.find(it.key());
       const std::string shard_path = dir + "/" + it.value().get<std::string>();
       if (found == tensors_.end() || *found->second->file != shard_path)
-        throw Error(ErrorCode::kFormat, cat(index_path, " 声明张量 ", it.key(), " 位于 ", shard_path,
-                                            "，但该文件中没有这个张量"));
+        throw Error(ErrorCode::kFormat,
+                    cat(index_path, " 声明张量 ", it.key(), " 位于 ", shard_path, "，但该文件中没有这个张量"));
     }
     return;
   }
@@ -64,8 +64,7 @@ void Checkpoint::add_file(const std::string& file) {
   for (const auto& [name, info] : files_.back()->tensors()) {
     auto [it, inserted] = tensors_.emplace(name, &info);
     if (!inserted)
-      throw Error(ErrorCode::kFormat,
-                  cat("张量 ", name, " 同时出现在 ", *it->second->file, " 与 ", file, " 中"));
+      throw Error(ErrorCode::kFormat, cat("张量 ", name, " 同时出现在 ", *it->second->file, " 与 ", file, " 中"));
   }
 }
 

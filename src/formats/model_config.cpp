@@ -1,8 +1,8 @@
 #include "formats/model_config.h"
 
 #include <cmath>
-#include <utility>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "core/error.h"
 #include "core/mapped_file.h"
@@ -119,9 +119,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   } else if (arch == "DeepseekV3ForCausalLM" || (arch.empty() && c.model_type == "deepseek_v3")) {
     c.architecture = Architecture::kDeepseekV3;
   } else {
-    throw Error(ErrorCode::kUnsupported,
-                cat(path, ": 不支持的架构 '", arch.empty() ? c.model_type : arch,
-                    "'（支持 DeepseekV2ForCausalLM、DeepseekV3ForCausalLM）"));
+    throw Error(ErrorCode::kUnsupported, cat(path, ": 不支持的架构 '", arch.empty() ? c.model_type : arch,
+                                             "'（支持 DeepseekV2ForCausalLM、DeepseekV3ForCausalLM）"));
   }
 
   c.vocab_size = r.integer("vocab_size", true, 0, 1);
@@ -149,17 +148,23 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (c.n_group > 256) r.fail("n_group", cat("取值 ", c.n_group, " 过大（≤ 256）"));
     if (c.n_routed_experts % c.n_group)
       r.fail("n_group", cat("取值 ", c.n_group, " 不能整除 n_routed_experts ", c.n_routed_experts));
-    if (c.topk_group > c.n_group)
-      r.fail("topk_group", cat("取值 ", c.topk_group, " 大于 n_group ", c.n_group));
+    if (c.topk_group > c.n_group) r.fail("topk_group", cat("取值 ", c.topk_group, " 大于 n_group ", c.n_group));
     const std::string method = r.string("topk_method", "greedy");
-    if (method == "greedy") c.topk_method = TopkMethod::kGreedy;
-    else if (method == "group_limited_greedy") c.topk_method = TopkMethod::kGroupLimitedGreedy;
-    else if (method == "noaux_tc") c.topk_method = TopkMethod::kNoauxTc;
-    else r.fail("topk_method", cat("取值 '", method, "' 不受支持（greedy、group_limited_greedy、noaux_tc）"));
+    if (method == "greedy")
+      c.topk_method = TopkMethod::kGreedy;
+    else if (method == "group_limited_greedy")
+      c.topk_method = TopkMethod::kGroupLimitedGreedy;
+    else if (method == "noaux_tc")
+      c.topk_method = TopkMethod::kNoauxTc;
+    else
+      r.fail("topk_method", cat("取值 '", method, "' 不受支持（greedy、group_limited_greedy、noaux_tc）"));
     const std::string scoring = r.string("scoring_func", "softmax");
-    if (scoring == "softmax") c.scoring_func = ScoringFunc::kSoftmax;
-    else if (scoring == "sigmoid") c.scoring_func = ScoringFunc::kSigmoid;
-    else r.fail("scoring_func", cat("取值 '", scoring, "' 不受支持（softmax、sigmoid）"));
+    if (scoring == "softmax")
+      c.scoring_func = ScoringFunc::kSoftmax;
+    else if (scoring == "sigmoid")
+      c.scoring_func = ScoringFunc::kSigmoid;
+    else
+      r.fail("scoring_func", cat("取值 '", scoring, "' 不受支持（softmax、sigmoid）"));
     if (c.topk_method != TopkMethod::kGreedy) {
       const int64_t per_group = c.n_routed_experts / c.n_group;
       if (c.topk_group * per_group < c.num_experts_per_tok)
@@ -191,8 +196,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (!rs.is_object()) r.fail("rope_scaling", "应为对象或 null");
     Reader s(rs, path, "rope_scaling.");
     std::string type = s.string("type", s.string("rope_type", ""));
-    if (type != "yarn")
-      s.fail("type", cat("取值 '", type, "' 不受支持（仅 yarn）"));
+    if (type != "yarn") s.fail("type", cat("取值 '", type, "' 不受支持（仅 yarn）"));
     c.rope_scaling.yarn = true;
     c.rope_scaling.factor = s.number("factor", 1.0, 1e-9);
     c.rope_scaling.original_max_position_embeddings =
@@ -208,8 +212,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (!q.is_object()) r.fail("quantization_config", "应为对象");
     Reader qr(q, path, "quantization_config.");
     const std::string method = qr.string("quant_method", "");
-    if (method != "fp8")
-      qr.fail("quant_method", cat("取值 '", method, "' 不受支持（仅 fp8）"));
+    if (method != "fp8") qr.fail("quant_method", cat("取值 '", method, "' 不受支持（仅 fp8）"));
     const std::string fmt = qr.string("fmt", "e4m3");
     if (fmt != "e4m3") qr.fail("fmt", cat("取值 '", fmt, "' 不受支持（仅 e4m3）"));
     if (qr.has("weight_block_size")) {

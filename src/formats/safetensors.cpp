@@ -34,8 +34,7 @@ constexpr uint64_t kMaxHeaderBytes = 256ull << 20;
 }
 
 uint64_t as_u64(const json& v, const std::string& path, const std::string& name, const char* field) {
-  if (!v.is_number_unsigned())
-    fail(path, cat("张量 ", name, " 的 ", field, " 不是非负整数"));
+  if (!v.is_number_unsigned()) fail(path, cat("张量 ", name, " 的 ", field, " 不是非负整数"));
   return v.get<uint64_t>();
 }
 
@@ -46,8 +45,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode) : file_
   if (size < 8) fail(path, cat("文件只有 ", size, " 字节，不足 8 字节的头长度"));
   uint64_t header_len;
   std::memcpy(&header_len, file_.data(), 8);
-  if (header_len > size - 8)
-    fail(path, cat("头长度 ", header_len, " 超出文件大小 ", size, "（文件被截断？）"));
+  if (header_len > size - 8) fail(path, cat("头长度 ", header_len, " 超出文件大小 ", size, "（文件被截断？）"));
   if (header_len > kMaxHeaderBytes) fail(path, cat("头长度 ", header_len, " 过大"));
   const char* hdr = reinterpret_cast<const char*>(file_.data() + 8);
   json header;
@@ -70,16 +68,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode) : file_
     if (name == "__metadata__") continue;
     const json& v = it.value();
     if (!v.is_object()) fail(path, cat("张量 ", name, " 的描述不是对象"));
-    if (!v.contains("dtype") || !v["dtype"].is_string())
-      fail(path, cat("张量 ", name, " 缺少字符串字段 dtype"));
+    if (!v.contains("dtype") || !v["dtype"].is_string()) fail(path, cat("张量 ", name, " 缺少字符串字段 dtype"));
     const std::string dt = v["dtype"].get<std::string>();
     const auto dtype = dtype_from_name(dt);
     if (!dtype)
-      throw Error(ErrorCode::kUnsupported,
-                  cat("safetensors 文件 ", path, " 中张量 ", name, " 的 dtype '", dt,
-                      "' 不受支持（支持 F32、BF16、F16、F8_E4M3）"));
-    if (!v.contains("shape") || !v["shape"].is_array())
-      fail(path, cat("张量 ", name, " 缺少数组字段 shape"));
+      throw Error(ErrorCode::kUnsupported, cat("safetensors 文件 ", path, " 中张量 ", name, " 的 dtype '", dt,
+                                               "' 不受支持（支持 F32、BF16、F16、F8_E4M3）"));
+    if (!v.contains("shape") || !v["shape"].is_array()) fail(path, cat("张量 ", name, " 缺少数组字段 shape"));
     if (!v.contains("data_offsets") || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
       fail(path, cat("张量 ", name, " 的 data_offsets 必须是两个整数"));
     TensorInfo info;
@@ -88,8 +83,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode) : file_
     uint64_t numel = 1;
     for (const json& d : v["shape"]) {
       const uint64_t dim = as_u64(d, path, name, "shape");
-      if (dim > (1ull << 40) || (dim && numel > (1ull << 50) / dim))
-        fail(path, cat("张量 ", name, " 的形状过大"));
+      if (dim > (1ull << 40) || (dim && numel > (1ull << 50) / dim)) fail(path, cat("张量 ", name, " 的形状过大"));
       numel *= dim;
       info.shape.push_back(int64_t(dim));
     }
@@ -107,9 +101,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode) : file_
     auto [pos, inserted] = tensors_.emplace(name, std::move(info));
     ranges.push_back({begin, end, &pos->first});
   }
-  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
-    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
-  });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
   for (size_t i = 1; i < ranges.size(); ++i) {
     if (ranges[i].begin < ranges[i - 1].end)
       fail(path, cat("张量 ", *ranges[i - 1].name, " 与 ", *ranges[i].name, " 的数据区间重叠"));
@@ -123,9 +116,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
     uint64_t n = 1;
     for (int64_t d : t.shape) n *= uint64_t(d);
     const uint64_t bytes = n * dtype_size(t.dtype);
-    header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))},
-                      {"shape", t.shape},
-                      {"data_offsets", {offset, offset + bytes}}};
+    header[t.name] = {
+        {"dtype", std::string(dtype_name(t.dtype))}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string h = header.dump();

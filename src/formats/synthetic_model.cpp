@@ -36,44 +36,91 @@ json preset_config(const std::string& preset) {
             {"rope_theta", 10000.0},
             {"tie_word_embeddings", false}};
   if (preset == "v2-lite") {
-    c.update({{"architectures", {"DeepseekV2ForCausalLM"}}, {"model_type", "deepseek_v2"}, {"vocab_size", 102400},
-              {"hidden_size", 2048}, {"intermediate_size", 10944}, {"moe_intermediate_size", 1408},
-              {"num_hidden_layers", 27}, {"num_attention_heads", 16}, {"num_key_value_heads", 16},
-              {"q_lora_rank", nullptr}, {"n_routed_experts", 64}, {"n_shared_experts", 2},
-              {"num_experts_per_tok", 6}, {"n_group", 1}, {"topk_group", 1}, {"topk_method", "greedy"},
-              {"scoring_func", "softmax"}, {"norm_topk_prob", false}, {"routed_scaling_factor", 1.0},
-              {"bos_token_id", 100000}, {"eos_token_id", 100001}});
+    c.update({{"architectures", {"DeepseekV2ForCausalLM"}},
+              {"model_type", "deepseek_v2"},
+              {"vocab_size", 102400},
+              {"hidden_size", 2048},
+              {"intermediate_size", 10944},
+              {"moe_intermediate_size", 1408},
+              {"num_hidden_layers", 27},
+              {"num_attention_heads", 16},
+              {"num_key_value_heads", 16},
+              {"q_lora_rank", nullptr},
+              {"n_routed_experts", 64},
+              {"n_shared_experts", 2},
+              {"num_experts_per_tok", 6},
+              {"n_group", 1},
+              {"topk_group", 1},
+              {"topk_method", "greedy"},
+              {"scoring_func", "softmax"},
+              {"norm_topk_prob", false},
+              {"routed_scaling_factor", 1.0},
+              {"bos_token_id", 100000},
+              {"eos_token_id", 100001}});
   } else if (preset == "v2") {
-    c.update({{"architectures", {"DeepseekV2ForCausalLM"}}, {"model_type", "deepseek_v2"}, {"vocab_size", 102400},
-              {"hidden_size", 5120}, {"intermediate_size", 12288}, {"moe_intermediate_size", 1536},
-              {"num_hidden_layers", 60}, {"num_attention_heads", 128}, {"num_key_value_heads", 128},
-              {"q_lora_rank", 1536}, {"n_routed_experts", 160}, {"n_shared_experts", 2},
-              {"num_experts_per_tok", 6}, {"n_group", 8}, {"topk_group", 3}, {"topk_method", "group_limited_greedy"},
-              {"scoring_func", "softmax"}, {"norm_topk_prob", false}, {"routed_scaling_factor", 16.0},
-              {"bos_token_id", 100000}, {"eos_token_id", 100001}});
+    c.update({{"architectures", {"DeepseekV2ForCausalLM"}},
+              {"model_type", "deepseek_v2"},
+              {"vocab_size", 102400},
+              {"hidden_size", 5120},
+              {"intermediate_size", 12288},
+              {"moe_intermediate_size", 1536},
+              {"num_hidden_layers", 60},
+              {"num_attention_heads", 128},
+              {"num_key_value_heads", 128},
+              {"q_lora_rank", 1536},
+              {"n_routed_experts", 160},
+              {"n_shared_experts", 2},
+              {"num_experts_per_tok", 6},
+              {"n_group", 8},
+              {"topk_group", 3},
+              {"topk_method", "group_limited_greedy"},
+              {"scoring_func", "softmax"},
+              {"norm_topk_prob", false},
+              {"routed_scaling_factor", 16.0},
+              {"bos_token_id", 100000},
+              {"eos_token_id", 100001}});
   } else if (preset == "v3") {
-    c.update({{"architectures", {"DeepseekV3ForCausalLM"}}, {"model_type", "deepseek_v3"}, {"vocab_size", 129280},
-              {"hidden_size", 7168}, {"intermediate_size", 18432}, {"moe_intermediate_size", 2048},
-              {"num_hidden_layers", 61}, {"first_k_dense_replace", 3}, {"num_attention_heads", 128},
-              {"num_key_value_heads", 128}, {"q_lora_rank", 1536}, {"n_routed_experts", 256},
-              {"n_shared_experts", 1}, {"num_experts_per_tok", 8}, {"n_group", 8}, {"topk_group", 4},
-              {"topk_method", "noaux_tc"}, {"scoring_func", "sigmoid"}, {"norm_topk_prob", true},
-              {"routed_scaling_factor", 2.5}, {"num_nextn_predict_layers", 1}, {"bos_token_id", 0},
+    c.update({{"architectures", {"DeepseekV3ForCausalLM"}},
+              {"model_type", "deepseek_v3"},
+              {"vocab_size", 129280},
+              {"hidden_size", 7168},
+              {"intermediate_size", 18432},
+              {"moe_intermediate_size", 2048},
+              {"num_hidden_layers", 61},
+              {"first_k_dense_replace", 3},
+              {"num_attention_heads", 128},
+              {"num_key_value_heads", 128},
+              {"q_lora_rank", 1536},
+              {"n_routed_experts", 256},
+              {"n_shared_experts", 1},
+              {"num_experts_per_tok", 8},
+              {"n_group", 8},
+              {"topk_group", 4},
+              {"topk_method", "noaux_tc"},
+              {"scoring_func", "sigmoid"},
+              {"norm_topk_prob", true},
+              {"routed_scaling_factor", 2.5},
+              {"num_nextn_predict_layers", 1},
+              {"bos_token_id", 0},
               {"eos_token_id", 1}});
   } else {
     throw Error(ErrorCode::kInvalidArgument, cat("未知预设 '", preset, "'（可选：v2-lite、v2、v3）"));
   }
   const double mscale = preset == "v3" ? 1.0 : 0.707;
-  c["rope_scaling"] = {{"type", "yarn"}, {"factor", 40}, {"original_max_position_embeddings", 4096},
-                       {"beta_fast", 32}, {"beta_slow", 1}, {"mscale", mscale}, {"mscale_all_dim", mscale}};
+  c["rope_scaling"] = {{"type", "yarn"},          {"factor", 40},   {"original_max_position_embeddings", 4096},
+                       {"beta_fast", 32},         {"beta_slow", 1}, {"mscale", mscale},
+                       {"mscale_all_dim", mscale}};
   return c;
 }
 
 const char* torch_dtype_name(DType d) {
   switch (d) {
-    case DType::kF32: return "float32";
-    case DType::kF16: return "float16";
-    default: return "bfloat16";  // FP8 检查点的非线性层也是 bf16
+    case DType::kF32:
+      return "float32";
+    case DType::kF16:
+      return "float16";
+    default:
+      return "bfloat16";  // FP8 检查点的非线性层也是 bf16
   }
 }
 
@@ -127,8 +174,8 @@ class Planner {
   void linear(const std::string& name, int64_t rows, int64_t cols) {
     tensors.push_back({name, {rows, cols}, linear_, TensorPlan::kLinear, ""});
     if (linear_ == DType::kF8E4M3)
-      tensors.push_back({name + "_scale_inv", {(rows + 127) / 128, (cols + 127) / 128}, DType::kF32,
-                         TensorPlan::kScale, name});
+      tensors.push_back(
+          {name + "_scale_inv", {(rows + 127) / 128, (cols + 127) / 128}, DType::kF32, TensorPlan::kScale, name});
   }
   void embedding(const std::string& name, int64_t rows, int64_t cols) {
     tensors.push_back({name, {rows, cols}, other(), TensorPlan::kEmbedding, ""});
@@ -196,12 +243,13 @@ void write_tensor(std::ofstream& out, const TensorPlan& t, uint64_t seed, Thread
   if (t.dtype == DType::kF8E4M3) scales.assign(size_t(((rows + 127) / 128) * sc), 0.0f);
   for (int64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
     const int64_t nr = std::min(chunk_rows, rows - r0), n = nr * cols;
-    pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
-      fill_normal(f.data() + b, e - b, stream, r0 * cols + b, mean, stddev);
-    }, 4096);
+    pool.parallel_for(
+        n, [&](int64_t b, int64_t e, int) { fill_normal(f.data() + b, e - b, stream, r0 * cols + b, mean, stddev); },
+        4096);
     if (t.dtype == DType::kF8E4M3) {
       float* s = scales.data() + (r0 / 128) * sc;
-      for (int64_t i = 0; i < n; ++i) s[(i % cols) / 128] = std::max(s[(i % cols) / 128], std::fabs(f[size_t(i)]) / 448.0f);
+      for (int64_t i = 0; i < n; ++i)
+        s[(i % cols) / 128] = std::max(s[(i % cols) / 128], std::fabs(f[size_t(i)]) / 448.0f);
       for (int64_t j = 0; j < sc; ++j)
         if (s[j] == 0.0f) s[j] = 1.0f;
       for (int64_t i = 0; i < n; ++i) bytes[size_t(i)] = f32_to_fp8e4m3(f[size_t(i)] / s[(i % cols) / 128]);
@@ -209,7 +257,8 @@ void write_tensor(std::ofstream& out, const TensorPlan& t, uint64_t seed, Thread
       std::memcpy(bytes.data(), f.data(), size_t(n) * 4);
     } else {
       auto* h = reinterpret_cast<uint16_t*>(bytes.data());
-      for (int64_t i = 0; i < n; ++i) h[i] = t.dtype == DType::kBF16 ? f32_to_bf16(f[size_t(i)]) : f32_to_f16(f[size_t(i)]);
+      for (int64_t i = 0; i < n; ++i)
+        h[i] = t.dtype == DType::kBF16 ? f32_to_bf16(f[size_t(i)]) : f32_to_f16(f[size_t(i)]);
     }
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(size_t(n) * es));
   }
@@ -227,14 +276,14 @@ std::string synthetic_config_json(const SyntheticModelSpec& spec) {
   if (spec.experts) {
     c["n_routed_experts"] = spec.experts;
     if (spec.experts % c["n_group"].get<int64_t>())
-      throw Error(ErrorCode::kInvalidArgument, cat("--experts ", spec.experts, " 不能被预设的 n_group ",
-                                                   c["n_group"].get<int64_t>(), " 整除"));
+      throw Error(ErrorCode::kInvalidArgument,
+                  cat("--experts ", spec.experts, " 不能被预设的 n_group ", c["n_group"].get<int64_t>(), " 整除"));
     if (c["num_experts_per_tok"].get<int64_t>() > spec.experts) c["num_experts_per_tok"] = spec.experts;
   }
   c["torch_dtype"] = torch_dtype_name(spec.dtype);
   if (spec.dtype == DType::kF8E4M3)
-    c["quantization_config"] = {{"activation_scheme", "dynamic"}, {"fmt", "e4m3"}, {"quant_method", "fp8"},
-                                {"weight_block_size", {128, 128}}};
+    c["quantization_config"] = {
+        {"activation_scheme", "dynamic"}, {"fmt", "e4m3"}, {"quant_method", "fp8"}, {"weight_block_size", {128, 128}}};
   std::string text = c.dump(2);
   parse_model_config(text, "make-model");  // 覆盖后的组合必须合法
   return text;
@@ -283,7 +332,8 @@ void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& di
     json header = json::object();
     uint64_t off = 0;
     for (const TensorPlan* t : shards[s]) {
-      header[t->name] = {{"dtype", std::string(dtype_name(t->dtype))}, {"shape", t->shape}, {"data_offsets", {off, off + t->bytes()}}};
+      header[t->name] = {
+          {"dtype", std::string(dtype_name(t->dtype))}, {"shape", t->shape}, {"data_offsets", {off, off + t->bytes()}}};
       off += t->bytes();
       weight_map[t->name] = name;
     }
@@ -299,7 +349,8 @@ void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& di
     out.close();
     if (!out) throw Error(ErrorCode::kIo, cat("写入失败 ", path, "（磁盘已满？）"));
   }
-  const std::string index = json{{"metadata", {{"generator", "dsinfer make-model"}}}, {"weight_map", weight_map}}.dump(2);
+  const std::string index =
+      json{{"metadata", {{"generator", "dsinfer make-model"}}}, {"weight_map", weight_map}}.dump(2);
   write_file(dir + "/model.safetensors.index.json", index.data(), index.size());
 }
 

@@ -9,12 +9,15 @@ namespace dsinfer::kernels {
 
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-float log_sum_exp(float m, float l) { return l > 0 ? m + std::log(l) : kNegInf; }
+float log_sum_exp(float m, float l) {
+  return l > 0 ? m + std::log(l) : kNegInf;
+}
 // 查询行不多于这些时用共享键值的融合内核（shared_kv_attention），更多时用矩阵乘
 constexpr int64_t kFusedMaxRows = 8 * kSharedKvRows;
 }  // namespace
 
-void FlashAttention::partial(const KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p) {
+void FlashAttention::partial(const KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0,
+                             int64_t k1, Partial& p) {
   const int64_t nq = q1 - q0, bt = a.kv.block_tokens;
   p.o.resize(size_t(nq * a.dv));
   p.m.resize(size_t(nq));

@@ -22,9 +22,9 @@ struct FlashAttentionArgs {
   const int64_t* visible = nullptr;  // 每个查询行可见的键数（因果：位置 + 1），≤ n_keys
   KvRows kv;                         // 本序列、本层的缓存行
   int64_t n_keys = 0;
-  int64_t row_values = 0;            // 缓存行长度（元素）
-  int64_t k_offset = 0, dk = 0;      // 键在行内的位置
-  int64_t v_offset = 0, dv = 0;      // 值在行内的位置
+  int64_t row_values = 0;        // 缓存行长度（元素）
+  int64_t k_offset = 0, dk = 0;  // 键在行内的位置
+  int64_t v_offset = 0, dv = 0;  // 值在行内的位置
   float scale = 1.0f;
   float* out = nullptr;  // [n_q, dv]，行距 ldo（归一化后的结果）
   int64_t ldo = 0;
@@ -47,7 +47,8 @@ class FlashAttention {
     Buffer<float> o, m, l, s, alpha;  // 未归一化输出、行最大值、行和、分数块、缩放
   };
   // 单线程：查询 [q0, q1) × 键 [k0, k1)，结果（未归一化）写入 p.o，行最大值 / 和写入 p.m / p.l
-  void partial(const KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1, Partial& p);
+  void partial(const KernelContext& kc, const FlashAttentionArgs& a, int64_t q0, int64_t q1, int64_t k0, int64_t k1,
+               Partial& p);
 
   std::vector<Partial> parts_;
 };

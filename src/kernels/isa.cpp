@@ -22,7 +22,8 @@ bool cpu_is_amd() {
   return amd;
 }
 
-// F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位；结果缓存，理由同 cpu_is_amd。
+// F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位；结果缓存，理由同
+// cpu_is_amd。
 bool cpu_has_f16c() {
   static const bool has = [] {
     unsigned a = 0, b = 0, c = 0, d = 0;
@@ -33,9 +34,13 @@ bool cpu_has_f16c() {
 
 }  // namespace
 
-int64_t default_prefetch_bytes() { return cpu_is_amd() ? 1024 : 3072; }
+int64_t default_prefetch_bytes() {
+  return cpu_is_amd() ? 1024 : 3072;
+}
 
-bool bf16_dot_supported() { return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16"); }
+bool bf16_dot_supported() {
+  return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16");
+}
 
 bool bf16_dot_gemm_enabled() {
   static const bool enabled = bf16_dot_supported() && cpu_is_amd();  // 矩阵乘的热路径上每次都查，只算一次
@@ -44,13 +49,13 @@ bool bf16_dot_gemm_enabled() {
 
 bool isa_supported(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return true;
+    case Isa::kScalar:
+      return true;
     case Isa::kAvx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
     case Isa::kAvx512:
-      return isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512dq");
+      return isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   }
   return false;
 }
@@ -63,9 +68,12 @@ Isa detect_isa() {
 
 std::string_view isa_name(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }

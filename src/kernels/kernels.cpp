@@ -11,7 +11,8 @@ namespace dsinfer::kernels {
 
 namespace {
 
-// BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 + 已启用（bf16_dot_gemm_enabled）”的情形
+// BF16 点积 GEMM 只接管“BF16 权重 + token 足够多 + 已选 bf16 精度 + AVX-512 路径 +
+// 已启用（bf16_dot_gemm_enabled）”的情形
 constexpr int64_t kBf16GemmMinTokens = 12;
 bool bf16_gemm(const KernelContext& ctx, int64_t n_tokens, const Weight& w) {
   return ctx.precision() == MatmulPrecision::kBf16 && w.dtype == DType::kBF16 && n_tokens >= kBf16GemmMinTokens &&
@@ -28,7 +29,9 @@ bool bf16_activations(const KernelContext& ctx, int64_t n_tokens, const Weight& 
 // 其余情形存舍入后的 f32 值：AVX-512 路径上 GEMV 里多出的激活转换反而更慢（那里 L1 较大，激活留得住）；
 // 2–39 个 token 走点积分块，那里每个激活向量供 3 行权重复用，读激活不是瓶颈，而在循环里转换会让计算受限的
 // 内核明显变慢。各自的测量见 bench/README.md。
-bool packed_bf16(const KernelContext& ctx, int64_t n_tokens) { return n_tokens == 1 && ctx.isa() != Isa::kAvx512; }
+bool packed_bf16(const KernelContext& ctx, int64_t n_tokens) {
+  return n_tokens == 1 && ctx.isa() != Isa::kAvx512;
+}
 
 struct RoundedActivations {
   std::vector<uint16_t> bf16;
@@ -184,12 +187,18 @@ void rms_norm(const KernelContext& ctx, const float* x, const float* weight, flo
 void silu_mul(const KernelContext& ctx, const float* gate, const float* up, float* out, int64_t n) {
   ctx.table().silu_mul(gate, up, out, n);
 }
-void axpy(const KernelContext& ctx, float a, const float* x, float* y, int64_t n) { ctx.table().axpy(a, x, y, n); }
-void softmax(const KernelContext& ctx, float* x, int64_t n) { ctx.table().softmax(x, n); }
+void axpy(const KernelContext& ctx, float a, const float* x, float* y, int64_t n) {
+  ctx.table().axpy(a, x, y, n);
+}
+void softmax(const KernelContext& ctx, float* x, int64_t n) {
+  ctx.table().softmax(x, n);
+}
 float scale_max(const KernelContext& ctx, float* x, int64_t n, float scale) {
   return ctx.table().scale_max(x, n, scale);
 }
-float exp_sum(const KernelContext& ctx, float* x, int64_t n, float shift) { return ctx.table().exp_sum(x, n, shift); }
+float exp_sum(const KernelContext& ctx, float* x, int64_t n, float shift) {
+  return ctx.table().exp_sum(x, n, shift);
+}
 void row_to_f32(const KernelContext& ctx, DType dtype, const void* src, float* dst, int64_t n) {
   ctx.table().row_to_f32(dtype, src, dst, n);
 }
@@ -199,9 +208,11 @@ void attention(const KernelContext& ctx, const AttentionArgs& args, float* scrat
 void shared_kv_attention(const KernelContext& ctx, const SharedKvAttentionArgs& args, float* scratch) {
   ctx.table().shared_kv_attention(args, scratch);
 }
-float stream_read(const KernelContext& ctx, const float* x, int64_t n) { return ctx.table().stream_read(x, n); }
-void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
-                    float* y, int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate) {
+float stream_read(const KernelContext& ctx, const float* x, int64_t n) {
+  return ctx.table().stream_read(x, n);
+}
+void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+                    int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate) {
   ctx.table().matmul_nn_rows(x, ldx, n_tokens, w, y, ldy, col_begin, col_end, accumulate);
 }
 

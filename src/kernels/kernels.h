@@ -25,8 +25,8 @@ float stream_read(const KernelContext& ctx, const float* x, int64_t n);
 
 // y[t, n] (+)= Σ_k x[t, k] · W[k, n]（权重不转置，W 为 F32 或 BF16 的 [K, N]，行距 W.ld），
 // 只算列 [col_begin, col_end)，单线程。注意力的 P·V 用它直接读缓存行，无需转置。
-void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
-                    float* y, int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate);
+void matmul_nn_rows(const KernelContext& ctx, const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
+                    int64_t ldy, int64_t col_begin, int64_t col_end, bool accumulate);
 
 // 一组独立的矩阵乘（MoE 的各个专家、MLA 的逐头吸收矩阵）：把所有输出行按代价
 // （行数 × token 数）切块，在一次并行区内均分给各线程——每层只同步一次，而不是每个矩阵一次。
@@ -92,9 +92,10 @@ struct AttentionArgs {
 void attention(const KernelContext& ctx, const AttentionArgs& args, float* scratch);
 
 // 一组查询行共享同一组键 / 值（MLA latent 解码的各头、MTP 验证的几个 token、MQA）时，键 [k0, k1) 上的注意力，单线程。
-// 查询行按 16 个一组并排放在向量寄存器里：每块键（≤ 64 个，不跨缓存块）先转成 f32 一次（F32 缓存直接读）、依次供各组使用，
-// 分数是“键 × 16 行”的外积，在线 softmax 沿查询行向量化，加权求和也在这一块上完成——键只读一遍，
-// 不像逐行 GEMV 那样让每个头各读一遍。结果未归一化，供按 log-sum-exp 合并：
+// 查询行按 16 个一组并排放在向量寄存器里：每块键（≤ 64 个，不跨缓存块）先转成 f32 一次（F32
+// 缓存直接读）、依次供各组使用， 分数是“键 × 16 行”的外积，在线 softmax
+// 沿查询行向量化，加权求和也在这一块上完成——键只读一遍， 不像逐行 GEMV 那样让每个头各读一遍。结果未归一化，供按
+// log-sum-exp 合并：
 //   o[i] = Σ_t e^(s_it − m_i)·v_t，m[i] = max_t s_it（无可见键时为 −∞），l[i] = Σ_t e^(s_it − m_i)，
 //   s_it = scale·q_i·k_t，只对 t < visible[i] 的键。
 struct SharedKvAttentionArgs {

@@ -6,15 +6,16 @@
 namespace dsinfer::kernels {
 
 namespace {
-double yarn_mscale(double factor, double m) { return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; }
+double yarn_mscale(double factor, double m) {
+  return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0;
+}
 }  // namespace
 
 Rope::Rope(const RopeParams& p) : dim_(p.dim) {
   const int64_t half = dim_ / 2;
   inv_freq_.resize(size_t(half));
   // 与官方 precompute_freqs_cis 一致：频率以 f32 计算
-  for (int64_t i = 0; i < half; ++i)
-    inv_freq_[size_t(i)] = 1.0f / std::pow(float(p.theta), float(2 * i) / float(dim_));
+  for (int64_t i = 0; i < half; ++i) inv_freq_[size_t(i)] = 1.0f / std::pow(float(p.theta), float(2 * i) / float(dim_));
   if (!p.yarn) return;
   const double base = p.theta, orig = double(p.original_max_positions);
   auto corr_dim = [&](double rot) {

@@ -31,7 +31,7 @@ void windowed_attention(const KernelContext& kc, const WindowedAttentionArgs& w,
   a.scale = w.scale;
   const bool windowed = window < n_keys;
   Buffer<float>& part = part_storage;  // [n_q, dv] 与 [n_q]：第二个窗口起本窗口的结果与 log-sum-exp，再并入 out
-  Buffer<float>& lse = lse_storage;    // [n_q, H]：已合并各窗口的 log-sum-exp
+  Buffer<float>& lse = lse_storage;  // [n_q, H]：已合并各窗口的 log-sum-exp
   if (windowed) {
     part.resize(size_t(n_q * (dv + 1)));
     lse.resize(size_t(n_q * H));
@@ -42,9 +42,8 @@ void windowed_attention(const KernelContext& kc, const WindowedAttentionArgs& w,
     for (int64_t i = 0; i < n_q; ++i) visible[size_t(i)] = std::clamp<int64_t>(w.visible[i] - w0, 0, nk);
     a.n_keys = nk;
     for (int64_t h = 0; h < H; ++h) {
-      kc.pool().parallel_for(nk, [&](int64_t k0, int64_t k1, int) {
-        source.fill_rows(h, k0, k1, rows.data() + k0 * rw, rw);
-      });
+      kc.pool().parallel_for(
+          nk, [&](int64_t k0, int64_t k1, int) { source.fill_rows(h, k0, k1, rows.data() + k0 * rw, rw); });
       a.q = w.q + h * w.q_head_stride;
       float* o = w.out + h * w.out_head_stride;
       if (w0 == 0) {  // 第一个窗口直接写结果

@@ -1,7 +1,7 @@
 // Batch：一次前向的扁平 token 列表，每个 token 带 (seq_id, position)，以及是否需要输出：
-// want_output = logits（连同隐状态），want_hidden = 只要最终隐状态（MTP 追赶用，不算 lm_head）。预填充、解码、混合批次与 MTP 验证都是同一种调用。
-// 约束（由 DeepseekModel::forward 校验）：同一序列的 token 在批内按位置连续，且从该序列
-// 当前的缓存长度开始。
+// want_output = logits（连同隐状态），want_hidden = 只要最终隐状态（MTP 追赶用，不算
+// lm_head）。预填充、解码、混合批次与 MTP 验证都是同一种调用。 约束（由 DeepseekModel::forward 校验）：同一序列的 token
+// 在批内按位置连续，且从该序列 当前的缓存长度开始。
 #pragma once
 
 #include <cstdint>

@@ -24,10 +24,12 @@ void DecoderLayer::forward(ForwardContext& ctx, float* h, const Batch& batch, Kv
   const int64_t T = batch.size(), D = hidden_;
   xn_.resize(size_t(T * D));
   tmp_.resize(size_t(T * D));
-  for (int64_t t = 0; t < T; ++t) kernels::rms_norm(ctx.kernels, h + t * D, attn_norm_.data(), xn_.data() + t * D, D, eps_);
+  for (int64_t t = 0; t < T; ++t)
+    kernels::rms_norm(ctx.kernels, h + t * D, attn_norm_.data(), xn_.data() + t * D, D, eps_);
   attn_.forward(ctx, xn_.data(), batch, cache, cache_layer, tmp_.data());
   kernels::axpy(ctx.kernels, 1.0f, tmp_.data(), h, T * D);
-  for (int64_t t = 0; t < T; ++t) kernels::rms_norm(ctx.kernels, h + t * D, ffn_norm_.data(), xn_.data() + t * D, D, eps_);
+  for (int64_t t = 0; t < T; ++t)
+    kernels::rms_norm(ctx.kernels, h + t * D, ffn_norm_.data(), xn_.data() + t * D, D, eps_);
   if (moe_) {
     moe_->forward(ctx, xn_.data(), T, tmp_.data());
   } else {

@@ -25,7 +25,8 @@ KvCache DeepseekModel::make_cache(DType dtype, int64_t block_tokens) const {
 }
 
 void DeepseekModel::embed(const ForwardContext& ctx, const int32_t* tokens, int64_t n, float* out) const {
-  for (int64_t i = 0; i < n; ++i) kernels::dequantize_row(ctx.kernels, embed_, tokens[i], out + i * config_.hidden_size);
+  for (int64_t i = 0; i < n; ++i)
+    kernels::dequantize_row(ctx.kernels, embed_, tokens[i], out + i * config_.hidden_size);
 }
 
 size_t DeepseekModel::active_weight_bytes() const {

@@ -46,7 +46,9 @@ void KvCache::remove_sequence(int32_t seq) {
   seq_ref(seq).live = false;
 }
 
-int64_t KvCache::length(int32_t seq) const { return seq_ref(seq).length; }
+int64_t KvCache::length(int32_t seq) const {
+  return seq_ref(seq).length;
+}
 
 void KvCache::reserve(int32_t seq, int64_t new_length) {
   Sequence& s = seq_ref(seq);
@@ -87,9 +89,9 @@ void KvCache::truncate(int32_t seq, int64_t length) {
 
 void KvCache::prepare(const Batch& batch) {
   const int64_t T = batch.size();
-  DSINFER_CHECK(batch.seq_ids.size() == size_t(T) && batch.positions.size() == size_t(T) &&
-                    batch.want_output.size() == size_t(T),
-                "Batch 各数组长度不一致");
+  DSINFER_CHECK(
+      batch.seq_ids.size() == size_t(T) && batch.positions.size() == size_t(T) && batch.want_output.size() == size_t(T),
+      "Batch 各数组长度不一致");
   for (int64_t t = 0; t < T; ++t)
     if (!has_sequence(batch.seq_ids[size_t(t)]))
       throw Error(ErrorCode::kInvalidArgument, cat("批次引用了不存在的序列 ", batch.seq_ids[size_t(t)]));

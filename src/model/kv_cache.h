@@ -51,7 +51,7 @@ class KvCache {
   struct Sequence {
     bool live = false;
     int64_t length = 0;
-    std::vector<int32_t> blocks;     // 块表
+    std::vector<int32_t> blocks;       // 块表
     std::vector<const uint8_t*> ptrs;  // 块指针（供内核使用）
   };
   Sequence& seq_ref(int32_t seq);

@@ -4,10 +4,16 @@
 
 namespace dsinfer {
 
-LatentKeyExpander::LatentKeyExpander(const kernels::KernelContext& kc, const kernels::KvRows& cache_rows, const std::vector<Weight>& w_uk_t,
-                                     const std::vector<Weight>& w_uv, int64_t kv_lora_rank, int64_t nope,
-                                     int64_t rope_dim)
-    : kc_(kc), cache_rows_(cache_rows), w_uk_t_(w_uk_t), w_uv_(w_uv), L_(kv_lora_rank), nope_(nope), rope_dim_(rope_dim) {}
+LatentKeyExpander::LatentKeyExpander(const kernels::KernelContext& kc, const kernels::KvRows& cache_rows,
+                                     const std::vector<Weight>& w_uk_t, const std::vector<Weight>& w_uv,
+                                     int64_t kv_lora_rank, int64_t nope, int64_t rope_dim)
+    : kc_(kc),
+      cache_rows_(cache_rows),
+      w_uk_t_(w_uk_t),
+      w_uv_(w_uv),
+      L_(kv_lora_rank),
+      nope_(nope),
+      rope_dim_(rope_dim) {}
 
 Buffer<float>& LatentKeyExpander::window_latent() {
   thread_local Buffer<float> storage;

@@ -16,8 +16,9 @@ namespace dsinfer {
 class LatentKeyExpander final : public kernels::WindowedKvSource {
  public:
   // kc：解压用的内核上下文；cache_rows：本序列、本层的潜向量缓存行；w_uk_t[h] 为 [L, nope]，w_uv[h] 为 [v_dim, L]
-  LatentKeyExpander(const kernels::KernelContext& kc, const kernels::KvRows& cache_rows, const std::vector<Weight>& w_uk_t,
-                    const std::vector<Weight>& w_uv, int64_t kv_lora_rank, int64_t nope, int64_t rope_dim);
+  LatentKeyExpander(const kernels::KernelContext& kc, const kernels::KvRows& cache_rows,
+                    const std::vector<Weight>& w_uk_t, const std::vector<Weight>& w_uv, int64_t kv_lora_rank,
+                    int64_t nope, int64_t rope_dim);
 
   void begin_window(int64_t k0, int64_t n_keys) override;
   void fill_rows(int64_t head, int64_t k0, int64_t k1, float* rows, int64_t ld) override;

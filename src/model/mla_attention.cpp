@@ -73,8 +73,10 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
     for (int64_t d = 0; d < nope_ + v_dim_; ++d) {
       dequantize_row(kv_b_proj_, h * (nope_ + v_dim_) + d, row.data());
       for (int64_t c2 = 0; c2 < L; ++c2) {
-        if (d < nope_) put(uk, c2 * nope_ + d, row[size_t(c2)]);
-        else put(uv, (d - nope_) * L + c2, row[size_t(c2)]);
+        if (d < nope_)
+          put(uk, c2 * nope_ + d, row[size_t(c2)]);
+        else
+          put(uv, (d - nope_) * L + c2, row[size_t(c2)]);
       }
     }
     w_uk_t_.push_back(Weight{dt, L, nope_, uk, nullptr});
@@ -155,8 +157,7 @@ void MlaAttention::set_expand_window_keys(int64_t keys) {
 namespace {
 
 // 第 t 个 token 逐 token 注意力的参数中与路径无关的部分：本序列本层的缓存行、可见的位置数
-kernels::AttentionArgs token_attention_args(const Batch& batch, KvCache& cache, int64_t layer, int64_t t,
-                                            float scale) {
+kernels::AttentionArgs token_attention_args(const Batch& batch, KvCache& cache, int64_t layer, int64_t t, float scale) {
   kernels::AttentionArgs a;
   a.kv = cache.rows(batch.seq_ids[size_t(t)], layer);
   a.n_ctx = batch.positions[size_t(t)] + 1;
@@ -184,8 +185,7 @@ void MlaAttention::absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t
       kernels::matmul_rows(ctx.kernels, q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
                            q_cat_.data() + t0 * H * qw + h * qw, H * qw, 0, L);
       for (int64_t t = t0; t < t1; ++t)
-        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_,
-                    size_t(rope_dim_) * 4);
+        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
     }
 }
 
@@ -197,8 +197,9 @@ void MlaAttention::project_values(const ForwardContext& ctx, int64_t h0, int64_t
                            o_.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
 }
 
-void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
-                                             KvCache& cache, int64_t layer, float* scratch) {
+void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0,
+                                             int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
+                                             float* scratch) {
   // 所有头共享同一缓存行（MQA）：键为整行 [c_kv | k_pe]，值为其前 L 维 c_kv
   const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
   for (int64_t t = s.begin; t < s.end; ++t) {
@@ -211,8 +212,9 @@ void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const At
   }
 }
 
-void MlaAttention::attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
-                                             KvCache& cache, int64_t layer, float* scratch) {
+void MlaAttention::attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0,
+                                             int64_t h1, const Batch& batch, KvCache& cache, int64_t layer,
+                                             float* scratch) {
   // 缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]：每头取自己的 K、V 列
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
   for (int64_t t = s.begin; t < s.end; ++t) {
@@ -265,32 +267,44 @@ void MlaAttention::attend_latent_expanded_flash(ForwardContext& ctx, const Atten
   a.n_keys = batch.positions[size_t(s.end - 1)] + 1, a.window = expand_window_keys_;
   a.dk = qk, a.dv = v_dim_, a.scale = scale_;
   a.out = o_.data() + s.begin * H * v_dim_, a.ldo = H * v_dim_, a.out_head_stride = v_dim_;
-  LatentKeyExpander keys(ctx.kernels, cache.rows(batch.seq_ids[size_t(s.begin)], layer), w_uk_t_, w_uv_, kv_lora_rank_, nope_,
-                         rope_dim_);
+  LatentKeyExpander keys(ctx.kernels, cache.rows(batch.seq_ids[size_t(s.begin)], layer), w_uk_t_, w_uv_, kv_lora_rank_,
+                         nope_, rope_dim_);
   kernels::windowed_attention(ctx.kernels, a, keys, flash_);
 }
 
 void MlaAttention::attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
   for (const AttentionSegment& s : plan_.segments) {
     switch (s.path) {
-      case AttentionPath::kAbsorbedFlash: attend_absorbed_flash(ctx, s, batch, cache, layer); break;
-      case AttentionPath::kLatentExpandedFlash: attend_latent_expanded_flash(ctx, s, batch, cache, layer); break;
-      case AttentionPath::kExpandedFlash: attend_expanded_flash(ctx, s, batch, cache, layer); break;
+      case AttentionPath::kAbsorbedFlash:
+        attend_absorbed_flash(ctx, s, batch, cache, layer);
+        break;
+      case AttentionPath::kLatentExpandedFlash:
+        attend_latent_expanded_flash(ctx, s, batch, cache, layer);
+        break;
+      case AttentionPath::kExpandedFlash:
+        attend_expanded_flash(ctx, s, batch, cache, layer);
+        break;
       case AttentionPath::kAbsorbedPerToken:
-      case AttentionPath::kExpandedPerToken: break;
+      case AttentionPath::kExpandedPerToken:
+        break;
     }
   }
 }
 
-void MlaAttention::attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache,
-                                             int64_t layer, float* scratch) {
+void MlaAttention::attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch,
+                                             KvCache& cache, int64_t layer, float* scratch) {
   for (const AttentionSegment& s : plan_.segments) {
     switch (s.path) {
-      case AttentionPath::kAbsorbedPerToken: attend_absorbed_per_token(ctx, s, h0, h1, batch, cache, layer, scratch); break;
-      case AttentionPath::kExpandedPerToken: attend_expanded_per_token(ctx, s, h0, h1, batch, cache, layer, scratch); break;
+      case AttentionPath::kAbsorbedPerToken:
+        attend_absorbed_per_token(ctx, s, h0, h1, batch, cache, layer, scratch);
+        break;
+      case AttentionPath::kExpandedPerToken:
+        attend_expanded_per_token(ctx, s, h0, h1, batch, cache, layer, scratch);
+        break;
       case AttentionPath::kAbsorbedFlash:
       case AttentionPath::kLatentExpandedFlash:
-      case AttentionPath::kExpandedFlash: break;
+      case AttentionPath::kExpandedFlash:
+        break;
     }
   }
 }
@@ -328,8 +342,8 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
   ctx.pool().parallel_for(H, per_token_then_values);
 }
 
-void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,
-                           int64_t layer, float* out) {
+void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache, int64_t layer,
+                           float* out) {
   ScopedTimer timer(ctx.monitor, Phase::kAttention);
   project_qkv(ctx, x, batch);
   write_cache(ctx, batch, cache, layer);

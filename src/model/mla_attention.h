@@ -33,8 +33,8 @@ class MlaAttention {
 
   // out[T, hidden] = Attention(x[T, hidden])（x 已做 input_layernorm）。先把本批所有 token 的
   // K/V 写入 cache 的第 cache_layer 层，再让每个 token 关注其序列中位置 ≤ 自身的所有缓存行。
-  void forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache,
-               int64_t cache_layer, float* out);
+  void forward(ForwardContext& ctx, const float* x, const Batch& batch, KvCache& cache, int64_t cache_layer,
+               float* out);
 
   size_t weight_bytes() const;  // 解码时实际读取的权重字节
 
@@ -50,20 +50,20 @@ class MlaAttention {
 
   // 每条路径一个函数，只算段 s 的 token。分块注意力的三条路径自己用线程池并行；逐 token 的两条只处理头 [h0, h1)、
   // 单线程，供按头并行的区域调用（scratch 为本线程的分数暂存，至少 (h1 − h0) · 上下文长度个 float）。
-  void attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
-                                 KvCache& cache, int64_t cache_layer, float* scratch);
+  void attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1,
+                                 const Batch& batch, KvCache& cache, int64_t cache_layer, float* scratch);
   void attend_absorbed_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch, KvCache& cache,
                              int64_t cache_layer);
-  void attend_latent_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
-                                    KvCache& cache, int64_t cache_layer);
+  void attend_latent_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch, KvCache& cache,
+                                    int64_t cache_layer);
   void attend_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch, KvCache& cache,
                              int64_t cache_layer);
-  void attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1, const Batch& batch,
-                                 KvCache& cache, int64_t cache_layer, float* scratch);
+  void attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1,
+                                 const Batch& batch, KvCache& cache, int64_t cache_layer, float* scratch);
   // 计划中所有分块注意力的段，与所有逐 token 的段（头 [h0, h1)），各按 token 顺序
   void attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
-  void attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache, int64_t cache_layer,
-                                 float* scratch);
+  void attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache,
+                                 int64_t cache_layer, float* scratch);
   // latent 吸收路径的前后两步，只处理头 [h0, h1) 与 plan_.absorbed_spans 的 token，单线程
   void absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t h1);  // q_cat_ = [W_UK_T·q_nope | q_pe]
   void project_values(const ForwardContext& ctx, int64_t h0, int64_t h1);  // o_ = W_UV·o_lat_

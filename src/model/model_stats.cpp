@@ -20,7 +20,8 @@ std::pair<int64_t, int64_t> layer_params(const ModelConfig& c, int64_t layer) {
   const int64_t expert = 3 * D * c.moe_intermediate_size;
   const int64_t router = c.n_routed_experts * D + (c.topk_method == TopkMethod::kNoauxTc ? c.n_routed_experts : 0);
   const int64_t shared = c.n_shared_experts * expert;
-  return {base + router + shared + c.n_routed_experts * expert, base + router + shared + c.num_experts_per_tok * expert};
+  return {base + router + shared + c.n_routed_experts * expert,
+          base + router + shared + c.num_experts_per_tok * expert};
 }
 
 }  // namespace

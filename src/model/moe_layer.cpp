@@ -6,8 +6,7 @@
 
 namespace dsinfer {
 
-MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix,
-                   int64_t layer_index)
+MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index)
     : layer_index_(layer_index),
       hidden_(config.hidden_size),
       inter_(config.moe_intermediate_size),
@@ -102,7 +101,8 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
   // 4. 共享专家输出（已写入 out）+ 路由专家的加权累加（f32，与 HF 的 moe_infer 一致）
   if (S == 0) std::fill(out, out + T * D, 0.0f);
   for (int64_t s = 0; s < T * K; ++s)
-    kernels::axpy(ctx.kernels, slot_weight_[size_t(s)], down_out_.data() + s * D, out + int64_t(slot_token_[size_t(s)]) * D, D);
+    kernels::axpy(ctx.kernels, slot_weight_[size_t(s)], down_out_.data() + s * D,
+                  out + int64_t(slot_token_[size_t(s)]) * D, D);
 }
 
 }  // namespace dsinfer

@@ -18,8 +18,7 @@ MoeRouter::MoeRouter(const ModelConfig& config, const Checkpoint& ckpt, const st
       scoring_(config.scoring_func),
       norm_topk_prob_(config.norm_topk_prob),
       routed_scaling_factor_(float(config.routed_scaling_factor)) {
-  if (method_ == TopkMethod::kNoauxTc)
-    bias_ = ckpt.vector_f32(prefix + ".gate.e_score_correction_bias", n_experts_);
+  if (method_ == TopkMethod::kNoauxTc) bias_ = ckpt.vector_f32(prefix + ".gate.e_score_correction_bias", n_experts_);
 }
 
 void MoeRouter::route(const float* logits, int32_t* experts, float* weights, float* scratch) const {
@@ -61,8 +60,9 @@ void MoeRouter::route(const float* logits, int32_t* experts, float* weights, flo
       }
       order[g] = int32_t(g);
     }
-    std::partial_sort(order, order + topk_group_, order + n_group_,
-                      [&](int32_t a, int32_t b) { return group_score[a] > group_score[b] || (group_score[a] == group_score[b] && a < b); });
+    std::partial_sort(order, order + topk_group_, order + n_group_, [&](int32_t a, int32_t b) {
+      return group_score[a] > group_score[b] || (group_score[a] == group_score[b] && a < b);
+    });
     bool keep[256] = {};
     for (int64_t i = 0; i < topk_group_; ++i) keep[order[i]] = true;
     for (int64_t g = 0; g < n_group_; ++g)

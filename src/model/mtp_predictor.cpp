@@ -12,13 +12,15 @@ MtpPredictor::MtpPredictor(const DeepseekModel& main, MlaMode mode)
   const ModelConfig& c = main.config();
   const Checkpoint& ckpt = main.checkpoint();
   if (c.num_nextn_predict_layers <= 0)
-    throw Error(ErrorCode::kUnsupported, cat(c.path, ": 模型没有 MTP（NextN）层（num_nextn_predict_layers = 0），不能使用 MTP"));
+    throw Error(ErrorCode::kUnsupported,
+                cat(c.path, ": 模型没有 MTP（NextN）层（num_nextn_predict_layers = 0），不能使用 MTP"));
   const int64_t D = c.hidden_size, V = c.vocab_size;
   for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k) {
     const int64_t l = c.num_hidden_layers + k;
     const std::string p = "model.layers." + std::to_string(l);
     Module m;
-    m.embed = ckpt.has(p + ".embed_tokens.weight") ? ckpt.weight(p + ".embed_tokens.weight", V, D) : main.embed_weight();
+    m.embed =
+        ckpt.has(p + ".embed_tokens.weight") ? ckpt.weight(p + ".embed_tokens.weight", V, D) : main.embed_weight();
     m.eh_proj = ckpt.weight(p + ".eh_proj.weight", D, 2 * D);
     m.enorm = ckpt.vector_f32(p + ".enorm.weight", D);
     m.hnorm = ckpt.vector_f32(p + ".hnorm.weight", D);

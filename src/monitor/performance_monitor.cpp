@@ -9,15 +9,24 @@ namespace dsinfer {
 
 const char* phase_name(Phase p) {
   switch (p) {
-    case Phase::kEmbedding: return "embedding";
-    case Phase::kAttention: return "attention";
-    case Phase::kMoe: return "moe";
-    case Phase::kDenseMlp: return "dense_mlp";
-    case Phase::kLmHead: return "lm_head";
-    case Phase::kSampling: return "sampling";
-    case Phase::kMtpDraft: return "mtp_draft";
-    case Phase::kMtpVerify: return "mtp_verify";
-    case Phase::kCount: break;
+    case Phase::kEmbedding:
+      return "embedding";
+    case Phase::kAttention:
+      return "attention";
+    case Phase::kMoe:
+      return "moe";
+    case Phase::kDenseMlp:
+      return "dense_mlp";
+    case Phase::kLmHead:
+      return "lm_head";
+    case Phase::kSampling:
+      return "sampling";
+    case Phase::kMtpDraft:
+      return "mtp_draft";
+    case Phase::kMtpVerify:
+      return "mtp_verify";
+    case Phase::kCount:
+      break;
   }
   return "?";
 }
@@ -79,8 +88,8 @@ std::string PerformanceMonitor::table() const {
   os << "阶段            调用次数      耗时(ms)    占比\n";
   for (size_t i = 0; i < phase_seconds_.size(); ++i) {
     if (!phase_calls_[i]) continue;
-    std::snprintf(line, sizeof line, "%-14s %10lld %13.2f %6.1f%%\n", phase_name(Phase(i)),
-                  (long long)phase_calls_[i], phase_seconds_[i] * 1e3, total > 0 ? 100 * phase_seconds_[i] / total : 0.0);
+    std::snprintf(line, sizeof line, "%-14s %10lld %13.2f %6.1f%%\n", phase_name(Phase(i)), (long long)phase_calls_[i],
+                  phase_seconds_[i] * 1e3, total > 0 ? 100 * phase_seconds_[i] / total : 0.0);
     os << line;
   }
   std::snprintf(line, sizeof line, "预填充: %lld token, %.2f token/s\n解码:   %lld token, %.2f token/s\n",

@@ -5,7 +5,10 @@
 namespace dsinfer {
 
 AdaptiveDraft::AdaptiveDraft(int64_t max_k)
-    : max_k_(max_k), reached_(size_t(max_k + 1), 0.0), accepted_(size_t(max_k + 1), 0.0), time_(size_t(max_k + 1), 0.0) {}
+    : max_k_(max_k),
+      reached_(size_t(max_k + 1), 0.0),
+      accepted_(size_t(max_k + 1), 0.0),
+      time_(size_t(max_k + 1), 0.0) {}
 
 double AdaptiveDraft::expected_tokens(int64_t k) const {
   // E(k) = 1 + Σ_{j≤k} Π_{i≤j} α_i，α_i = 深度 i 在前面都被接受时的接受率（未测时取 0.5）
@@ -34,7 +37,8 @@ int64_t AdaptiveDraft::choose() {
   for (int64_t k = 1; k <= explored; ++k)
     if (rate(k) > rate(best)) best = k;
   if (best == explored && explored < max_k_) return explored + 1;
-  if (best != last_best_) last_best_ = best, probe_interval_ = kFirstProbeInterval, next_probe_ = steps_ + probe_interval_;
+  if (best != last_best_)
+    last_best_ = best, probe_interval_ = kFirstProbeInterval, next_probe_ = steps_ + probe_interval_;
   if (steps_ < next_probe_) return best;
   probe_interval_ *= 4;
   next_probe_ = steps_ + probe_interval_;

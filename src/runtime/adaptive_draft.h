@@ -19,7 +19,8 @@ class AdaptiveDraft {
  private:
   int64_t max_k_, steps_ = 0;
   static constexpr int64_t kFirstProbeInterval = 256;
-  int64_t last_best_ = -1, probe_interval_ = kFirstProbeInterval, next_probe_ = 0;  // 相邻值试探的间隔（最优值不变时乘 4）
+  int64_t last_best_ = -1, probe_interval_ = kFirstProbeInterval,
+          next_probe_ = 0;  // 相邻值试探的间隔（最优值不变时乘 4）
   bool probe_up_ = false, plain_warm_ = false;
   std::vector<double> reached_, accepted_;  // 深度 j：被起草次数、被接受次数
   std::vector<double> time_;                // k → 每序列每步耗时的滑动平均（0 表示未测）

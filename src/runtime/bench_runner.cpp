@@ -3,9 +3,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
-#include <chrono>
 #include <random>
 
 #include "core/buffer.h"
@@ -18,7 +18,9 @@ namespace dsinfer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 // 把 batch 条序列各 n 个 token（从各自当前长度起）分块喂入，最后一块只要求最后一个 token 的输出。
 void feed(DeepseekModel& model, ForwardContext& ctx, KvCache& cache, const std::vector<int32_t>& seqs, int64_t n,
@@ -165,18 +167,21 @@ BandwidthProbe::BandwidthProbe(const kernels::KernelContext& kc, int64_t bytes) 
   data_ = static_cast<float*>(std::aligned_alloc(kHuge, alloc));
   if (!data_) throw std::bad_alloc();
   ::madvise(data_, alloc, MADV_HUGEPAGE);
-  kc_.pool().parallel_for(n_, [&](int64_t b, int64_t e, int) { std::fill(data_ + b, data_ + e, 1.0f); }, 4096);
+  kc_.pool().parallel_for(
+      n_, [&](int64_t b, int64_t e, int) { std::fill(data_ + b, data_ + e, 1.0f); }, 4096);
 }
 
-BandwidthProbe::~BandwidthProbe() { std::free(data_); }
+BandwidthProbe::~BandwidthProbe() {
+  std::free(data_);
+}
 
 double BandwidthProbe::measure(int reps) {
   double best = 0;
   std::vector<float> sink(static_cast<size_t>(kc_.pool().size()));
   for (int rep = 0; rep < reps; ++rep) {
     const auto t0 = Clock::now();
-    kc_.pool().parallel_for(n_, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += kernels::stream_read(kc_, data_ + b, e - b); },
-                       4096);
+    kc_.pool().parallel_for(
+        n_, [&](int64_t b, int64_t e, int t) { sink[size_t(t)] += kernels::stream_read(kc_, data_ + b, e - b); }, 4096);
     best = std::max(best, double(n_) * 4 / seconds(t0, Clock::now()) / 1e9);
   }
   DSINFER_CHECK(sink[0] > 0, "带宽探针结果异常");

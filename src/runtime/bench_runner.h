@@ -20,8 +20,8 @@ struct BenchOptions {
   int64_t ctx = 0;
   int64_t reps = 3;
   uint64_t seed = 0;
-  bool warmup = true;               // 先跑一轮不计时的预填充 + 解码（首次触碰内存、页表、缓存）
-  int64_t bandwidth_bytes = 0;      // > 0：每轮解码前紧挨着测一次读带宽（同样的线程），算该轮的 roofline 比例
+  bool warmup = true;  // 先跑一轮不计时的预填充 + 解码（首次触碰内存、页表、缓存）
+  int64_t bandwidth_bytes = 0;  // > 0：每轮解码前紧挨着测一次读带宽（同样的线程），算该轮的 roofline 比例
   // 解码改为真实的贪心生成（Generator，按配置启用 MTP）；用于 --mtp K 与 --mtp 0 的公平比较
   bool generate = false;
   bool oracle_drafts = false;  // 先不用 MTP 生成一遍，再把结果作为草稿（接受率 100%，测机制上限）
@@ -31,9 +31,9 @@ struct BenchResult {
   std::vector<double> prefill_tps_runs, decode_tps_runs, ttft_ms_runs, read_gbps_runs, roofline_runs;
   double prefill_tps = 0, decode_tps = 0, ttft_ms = 0;  // 中位数
   double read_gbps = 0, roofline_fraction = 0;          // 中位数（bandwidth_bytes > 0 时）
-  int64_t kv_bytes = 0;                                  // 解码测试结束时（ctx + gen 个 token）的 KV 字节
+  int64_t kv_bytes = 0;                                 // 解码测试结束时（ctx + gen 个 token）的 KV 字节
   int64_t kv_bytes_allocated = 0;
-  int64_t weight_bytes_per_token = 0;                    // 解码一个 token 读到的权重字节（batch 1）
+  int64_t weight_bytes_per_token = 0;  // 解码一个 token 读到的权重字节（batch 1）
   int64_t peak_rss_bytes = 0;
   std::vector<double> mtp_acceptance_by_depth;  // generate 且启用 MTP 时
   double mtp_mean_accepted = 0;

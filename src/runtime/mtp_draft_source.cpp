@@ -94,7 +94,8 @@ void MtpDraftSource::draft(ForwardContext& ctx, const std::vector<SequenceId>& i
       const SeqState& st = state(ids[size_t(s)]);
       const int64_t n = int64_t(st.pending_tokens.size()), base = mc.length(st.mtp_seq);
       DSINFER_CHECK(n > 0, "MTP 没有可追赶的位置");
-      for (int64_t r = 0; r < n; ++r) batch_.add(st.pending_tokens[size_t(r)], st.mtp_seq, base + r, m == 0 && r == n - 1);
+      for (int64_t r = 0; r < n; ++r)
+        batch_.add(st.pending_tokens[size_t(r)], st.mtp_seq, base + r, m == 0 && r == n - 1);
       last_row_[size_t(s)] = batch_.size() - 1;
       catch_hidden_.insert(catch_hidden_.end(), st.pending_hidden.begin(), st.pending_hidden.end());
     }

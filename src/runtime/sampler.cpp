@@ -65,7 +65,9 @@ void Sampler::probabilities(const float* logits, int64_t vocab, float* probs) {
   for (int64_t i = 0; i < keep; ++i) probs[order_[size_t(i)]] = float(probs[order_[size_t(i)]] / kept);
 }
 
-double Sampler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+double Sampler::uniform() {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
 
 int32_t Sampler::sample_from(const float* probs, int64_t vocab) {
   double total = 0;

@@ -202,7 +202,9 @@ int64_t Scheduler::process_outputs(StepResult& result) {
   return decoded;
 }
 
-StepResult Scheduler::step() { return run_step(-1); }
+StepResult Scheduler::step() {
+  return run_step(-1);
+}
 
 StepResult Scheduler::step(int64_t draft_tokens) {
   DSINFER_CHECK(draft_tokens >= 0, "起草数 ", draft_tokens, " 非法");

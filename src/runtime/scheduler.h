@@ -28,7 +28,7 @@ enum class FinishReason { kNone, kStop, kLength, kCancelled };
 // 一条序列在一步中发生的事
 struct SequenceEvent {
   SequenceId id = 0;
-  std::vector<int32_t> tokens;               // 本步输出的 token（不含停止之后的）
+  std::vector<int32_t> tokens;                // 本步输出的 token（不含停止之后的）
   FinishReason finish = FinishReason::kNone;  // 非 kNone：本步结束（此后它不再出现）
 };
 
@@ -105,7 +105,7 @@ class Scheduler {
   std::vector<Sequence> seqs_;              // 未结束的序列，按加入的先后
   std::vector<SequenceEvent> cancelled_;    // 已取消、尚未报告的序列
   SequenceId next_id_ = 0;
-  size_t kv_peak_ = 0;                      // 本轮忙碌期（两次空闲之间）的 KV 峰值
+  size_t kv_peak_ = 0;  // 本轮忙碌期（两次空闲之间）的 KV 峰值
 
   // 每步的暂存
   Batch batch_;

@@ -45,6 +45,8 @@ int64_t Speculator::accept(size_t i, SequenceId id, Sampler& sampler, const floa
   return r.accepted;
 }
 
-void Speculator::observe(double seconds) { adaptive_.observe(k_, accepted_, seconds, int64_t(accepted_.size())); }
+void Speculator::observe(double seconds) {
+  adaptive_.observe(k_, accepted_, seconds, int64_t(accepted_.size()));
+}
 
 }  // namespace dsinfer

@@ -28,8 +28,7 @@ class Speculator {
   // 本步的起草数：固定 draft_tokens，或自适应选择（可为 0 = 普通解码一步）
   int64_t choose_draft_count();
   // 起草半步：为 ids 各起草 k 个（k = 0 时不起草），结果由 draft_tokens(i) 取
-  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers,
-             int64_t k);
+  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers, int64_t k);
   const std::vector<int32_t>& draft_tokens(size_t i) const { return drafts_[i].tokens; }
   // 接受半步：ids[i] 的验证行 logits [k+1, vocab] 与隐状态 hidden [k+1, hidden]。
   // emitted 收到本步输出的 token（a 个草稿 + 1 个），返回 a。

@@ -53,8 +53,7 @@ void AddedVocabulary::Trie::insert(std::string_view key, int32_t token) {
   for (const char c : key) {
     const uint8_t b = uint8_t(c);
     auto& children = nodes[size_t(node)].children;
-    const auto it = std::find_if(children.begin(), children.end(),
-                                 [b](const auto& child) { return child.first == b; });
+    const auto it = std::find_if(children.begin(), children.end(), [b](const auto& child) { return child.first == b; });
     if (it != children.end()) {
       node = it->second;
     } else {
@@ -69,15 +68,13 @@ void AddedVocabulary::Trie::insert(std::string_view key, int32_t token) {
   if (nodes[size_t(node)].token < 0) nodes[size_t(node)].token = token;
 }
 
-std::pair<int32_t, size_t> AddedVocabulary::Trie::longest_at(std::string_view text,
-                                                             size_t pos) const {
+std::pair<int32_t, size_t> AddedVocabulary::Trie::longest_at(std::string_view text, size_t pos) const {
   std::pair<int32_t, size_t> best{-1, 0};
   int32_t node = 0;
   for (size_t i = pos; i < text.size(); ++i) {
     const uint8_t b = uint8_t(text[i]);
     const auto& children = nodes[size_t(node)].children;
-    const auto it = std::find_if(children.begin(), children.end(),
-                                 [b](const auto& child) { return child.first == b; });
+    const auto it = std::find_if(children.begin(), children.end(), [b](const auto& child) { return child.first == b; });
     if (it == children.end()) break;
     node = it->second;
     if (nodes[size_t(node)].token >= 0) best = {nodes[size_t(node)].token, i + 1 - pos};
@@ -99,8 +96,7 @@ AddedVocabulary::AddedVocabulary(const JsonField& list, const Normalizer* normal
                      t.boolean_or("normalized", true),
                      t.boolean_or("special", false)};
     if (token.content.empty()) continue;  // tokenizers 忽略空内容
-    if (unicode::find_invalid_utf8(token.content) != unicode::kValid)
-      t["content"].fail("不是合法的 UTF-8");
+    if (unicode::find_invalid_utf8(token.content) != unicode::kValid) t["content"].fail("不是合法的 UTF-8");
     max_id_ = std::max(max_id_, token.id);
     const int32_t index = int32_t(tokens_.size());
     by_id_[token.id] = size_t(index);
@@ -116,8 +112,7 @@ AddedVocabulary::AddedVocabulary(const JsonField& list, const Normalizer* normal
   }
 }
 
-void AddedVocabulary::split(std::string_view text, bool normalized_pass,
-                            std::vector<TextSegment>& out) const {
+void AddedVocabulary::split(std::string_view text, bool normalized_pass, std::vector<TextSegment>& out) const {
   out.clear();
   const Trie& trie = normalized_pass ? normalized_ : raw_;
   size_t start_offset = 0, pos = 0;
@@ -134,9 +129,8 @@ void AddedVocabulary::split(std::string_view text, bool normalized_pass,
     const AddedToken& token = tokens_[size_t(index)];
     size_t start = pos, stop = pos + length;
     pos = stop;  // 与 Aho-Corasick 迭代一致：无论是否采用，下一次从匹配结尾继续
-    if (token.single_word &&
-        ((start > 0 && ends_with_word(text.substr(0, start))) ||
-         (stop < text.size() && starts_with_word(text.substr(stop)))))
+    if (token.single_word && ((start > 0 && ends_with_word(text.substr(0, start))) ||
+                              (stop < text.size() && starts_with_word(text.substr(stop)))))
       continue;
     if (start < start_offset) continue;
     if (token.lstrip) start = std::max(trailing_space_start(text.substr(0, start)), start_offset);

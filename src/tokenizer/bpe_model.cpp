@@ -37,9 +37,7 @@ struct MergeCandidate {
   uint32_t rank;
   int32_t pos;
   int32_t new_id;
-  bool operator>(const MergeCandidate& o) const {
-    return rank != o.rank ? rank > o.rank : pos > o.pos;
-  }
+  bool operator>(const MergeCandidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
 };
 
 std::string hex_byte_token(uint8_t b) {
@@ -78,16 +76,14 @@ uint64_t BpeModel::MergeTable::find(int32_t left, int32_t right) const {
 BpeModel::BpeModel(const JsonField& model, bool byte_level_input)
     : byte_level_input_(byte_level_input), cache_owner_(next_model_uid()) {
   const JsonField type = model.optional("type");
-  if (!type.is_null() && type.str() != "BPE")
-    type.fail(cat("是不支持的模型类型 '", type.str(), "'（仅支持 BPE）"));
+  if (!type.is_null() && type.str() != "BPE") type.fail(cat("是不支持的模型类型 '", type.str(), "'（仅支持 BPE）"));
 
   const JsonField vocab = model["vocab"];
   if (!vocab.json().is_object()) vocab.fail(cat("应为对象，实际为 ", vocab.json().type_name()));
   int64_t max_id = -1;
   vocab_.reserve(vocab.json().size());
   for (const auto& [token, id_json] : vocab.json().items()) {
-    if (!id_json.is_number_integer() || id_json.get<int64_t>() < 0 ||
-        id_json.get<int64_t>() > INT32_MAX)
+    if (!id_json.is_number_integer() || id_json.get<int64_t>() < 0 || id_json.get<int64_t>() > INT32_MAX)
       vocab.fail(cat("中 '", token, "' 的 id 不是合法的非负整数"));
     const int32_t id = id_json.get<int32_t>();
     vocab_[token] = id;
@@ -116,8 +112,10 @@ BpeModel::BpeModel(const JsonField& model, bool byte_level_input)
   direct_bytes_ = byte_level_input_ && prefix_.empty() && suffix_.empty();
   for (int b = 0; b < 256 && direct_bytes_; ++b) {
     const auto id = token_to_id(byte_level::byte_to_char(uint8_t(b)));
-    if (id) byte_ids_[b] = *id;
-    else direct_bytes_ = false;  // 词表缺少某个字节字符：走通用的逐字符路径（含 unk 处理）
+    if (id)
+      byte_ids_[b] = *id;
+    else
+      direct_bytes_ = false;  // 词表缺少某个字节字符：走通用的逐字符路径（含 unk 处理）
   }
 }
 
@@ -144,12 +142,10 @@ void BpeModel::load_merges(const JsonField& merges) {
     if (!left_id) m.fail(cat("引用了词表中不存在的 token '", left, "'"));
     if (!right_id) m.fail(cat("引用了词表中不存在的 token '", right, "'"));
     // 右侧 token 的 continuing_subword_prefix 在合并结果中去掉（与 tokenizers 相同）。
-    const std::string merged =
-        left + (right.compare(0, prefix_len, prefix_) == 0 ? right.substr(prefix_len) : right);
+    const std::string merged = left + (right.compare(0, prefix_len, prefix_) == 0 ? right.substr(prefix_len) : right);
     const auto merged_id = token_to_id(merged);
     if (!merged_id) m.fail(cat("的合并结果 '", merged, "' 不在词表中"));
-    entries.emplace_back(MergeTable::key(*left_id, *right_id),
-                         (uint64_t(i) << 32) | uint32_t(*merged_id));
+    entries.emplace_back(MergeTable::key(*left_id, *right_id), (uint64_t(i) << 32) | uint32_t(*merged_id));
   }
   merges_.build(entries);
 }
@@ -253,8 +249,7 @@ void BpeModel::tokenize_uncached(std::string_view piece, std::vector<int32_t>& o
     word = mapped;
   }
   if (ignore_merges_) {
-    const auto id = token_to_id(byte_level_input_ && direct_bytes_ ? byte_level::encode(piece)
-                                                                   : std::string(word));
+    const auto id = token_to_id(byte_level_input_ && direct_bytes_ ? byte_level::encode(piece) : std::string(word));
     if (id) {
       out.push_back(*id);
       return;

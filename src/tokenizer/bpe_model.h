@@ -42,9 +42,7 @@ class BpeModel {
     // 命中返回 rank<<32 | new_id，否则返回 kMissing。
     uint64_t find(int32_t left, int32_t right) const;
     static constexpr uint64_t kMissing = ~uint64_t(0);
-    static uint64_t key(int32_t left, int32_t right) {
-      return (uint64_t(uint32_t(left)) << 32) | uint32_t(right);
-    }
+    static uint64_t key(int32_t left, int32_t right) { return (uint64_t(uint32_t(left)) << 32) | uint32_t(right); }
 
    private:
     std::vector<uint64_t> keys_, values_;
@@ -64,9 +62,9 @@ class BpeModel {
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
   std::string prefix_, suffix_;  // continuing_subword_prefix / end_of_word_suffix
   bool byte_level_input_ = false;
-  bool direct_bytes_ = false;    // 原始字节可直接查 byte_ids_
+  bool direct_bytes_ = false;  // 原始字节可直接查 byte_ids_
   int32_t byte_ids_[256] = {};
-  uint64_t cache_owner_;         // 区分线程缓存属于哪个模型实例
+  uint64_t cache_owner_;  // 区分线程缓存属于哪个模型实例
 };
 
 }  // namespace dsinfer

@@ -1,6 +1,5 @@
 #include "tokenizer/byte_level.h"
 
-
 #include "tokenizer/unicode.h"
 
 namespace dsinfer::byte_level {
@@ -29,7 +28,9 @@ const Tables& tables() {
 
 }  // namespace
 
-const std::string& byte_to_char(uint8_t b) { return tables().to_char[b]; }
+const std::string& byte_to_char(uint8_t b) {
+  return tables().to_char[b];
+}
 
 std::optional<uint8_t> char_to_byte(uint32_t cp) {
   if (cp >= 512 || tables().to_byte[cp] < 0) return std::nullopt;

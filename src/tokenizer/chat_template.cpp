@@ -12,8 +12,7 @@ namespace dsinfer {
 
 namespace {
 
-constexpr const char* kFamilyHint =
-    "可用 --chat-template deepseek-v3|deepseek-r1|deepseek-v2|chatml 指定模板族";
+constexpr const char* kFamilyHint = "可用 --chat-template deepseek-v3|deepseek-r1|deepseek-v2|chatml 指定模板族";
 
 bool contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
@@ -30,9 +29,7 @@ std::string tool_call_text(const ToolCall& t) {
 
 // ChatML 模板在首条消息不是 system 时插入的默认 system 内容（如 Qwen2 的 "You are a helpful assistant."）。
 std::string default_chatml_system(std::string_view tmpl) {
-  if (!contains(tmpl, "messages[0]['role'] != 'system'") &&
-      !contains(tmpl, "messages[0].role != 'system'"))
-    return {};
+  if (!contains(tmpl, "messages[0]['role'] != 'system'") && !contains(tmpl, "messages[0].role != 'system'")) return {};
   constexpr std::string_view kOpen = "<|im_start|>system\\n";
   const size_t begin = tmpl.find(kOpen);
   if (begin == std::string_view::npos) return {};
@@ -57,8 +54,7 @@ std::string default_chatml_system(std::string_view tmpl) {
 std::optional<ChatFamily> ChatTemplate::detect(std::string_view t) {
   if (contains(t, "<｜User｜>") && contains(t, "<｜Assistant｜>"))
     return contains(t, "</think>") ? ChatFamily::kDeepSeekR1 : ChatFamily::kDeepSeekV3;
-  if (contains(t, "'User: '") && contains(t, "'Assistant:"))
-    return ChatFamily::kDeepSeekV2;
+  if (contains(t, "'User: '") && contains(t, "'Assistant:")) return ChatFamily::kDeepSeekV2;
   if (contains(t, "<|im_start|>")) return ChatFamily::kChatMl;
   return std::nullopt;
 }
@@ -73,12 +69,10 @@ ChatFamily ChatTemplate::parse_family(const std::string& name) {
 }
 
 ChatTemplate ChatTemplate::load(const std::string& model_dir, std::optional<ChatFamily> family) {
-  return from_config_json(read_text_file(resolve_tokenizer_paths(model_dir).tokenizer_config),
-                          family);
+  return from_config_json(read_text_file(resolve_tokenizer_paths(model_dir).tokenizer_config), family);
 }
 
-ChatTemplate ChatTemplate::from_config_json(std::string_view config_json,
-                                            std::optional<ChatFamily> family) {
+ChatTemplate ChatTemplate::from_config_json(std::string_view config_json, std::optional<ChatFamily> family) {
   const TokenizerConfig config = parse_tokenizer_config(config_json, "tokenizer_config.json");
   ChatTemplate t;
   t.bos_token_ = config.bos_token.value_or("");
@@ -87,8 +81,7 @@ ChatTemplate ChatTemplate::from_config_json(std::string_view config_json,
   const bool explicit_family = family.has_value();
   if (!family) {
     if (!config.chat_template)
-      throw Error(ErrorCode::kConfig,
-                  cat("tokenizer_config.json 没有 chat_template 字段；", kFamilyHint));
+      throw Error(ErrorCode::kConfig, cat("tokenizer_config.json 没有 chat_template 字段；", kFamilyHint));
     family = detect(tmpl);
     if (!family)
       throw Error(ErrorCode::kConfig,
@@ -97,18 +90,19 @@ ChatTemplate ChatTemplate::from_config_json(std::string_view config_json,
   t.family_ = *family;
   t.default_system_ = default_chatml_system(tmpl);
   // R1 的较新版本在生成提示后加 "<think>\n"；显式指定模板族时按最新版本。
-  t.think_prompt_ = *family == ChatFamily::kDeepSeekR1 &&
-                    (explicit_family || contains(tmpl, "<｜Assistant｜><think>"));
+  t.think_prompt_ = *family == ChatFamily::kDeepSeekR1 && (explicit_family || contains(tmpl, "<｜Assistant｜><think>"));
   return t;
 }
 
-std::string ChatTemplate::render(const std::vector<ChatMessage>& messages,
-                                 bool add_generation_prompt) const {
+std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const {
   switch (family_) {
-    case ChatFamily::kDeepSeekV2: return render_deepseek_v2(messages, add_generation_prompt);
+    case ChatFamily::kDeepSeekV2:
+      return render_deepseek_v2(messages, add_generation_prompt);
     case ChatFamily::kDeepSeekV3:
-    case ChatFamily::kDeepSeekR1: return render_deepseek_v3(messages, add_generation_prompt);
-    case ChatFamily::kChatMl: return render_chatml(messages, add_generation_prompt);
+    case ChatFamily::kDeepSeekR1:
+      return render_deepseek_v3(messages, add_generation_prompt);
+    case ChatFamily::kChatMl:
+      return render_chatml(messages, add_generation_prompt);
   }
   return {};
 }
@@ -138,8 +132,8 @@ std::string ChatTemplate::render_deepseek_v3(const std::vector<ChatMessage>& mes
       is_tool = false;
       for (const ToolCall& call : m.tool_calls) {
         if (!is_first) {
-          out += "<｜Assistant｜>" + (r1 ? text_of(m) : std::string()) +
-                 "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>" + tool_call_text(call);
+          out += "<｜Assistant｜>" + (r1 ? text_of(m) : std::string()) + "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>" +
+                 tool_call_text(call);
           is_first = true;
         } else {
           out += "\n<｜tool▁call▁begin｜>" + tool_call_text(call);
@@ -162,8 +156,7 @@ std::string ChatTemplate::render_deepseek_v3(const std::vector<ChatMessage>& mes
     }
     if (m.role == "tool") {
       is_tool = true;
-      out += (is_output_first ? "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>"
-                              : "\n<｜tool▁output▁begin｜>") +
+      out += (is_output_first ? "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>" : "\n<｜tool▁output▁begin｜>") +
              text_of(m) + "<｜tool▁output▁end｜>";
       is_output_first = false;
     }
@@ -178,21 +171,22 @@ std::string ChatTemplate::render_deepseek_v2(const std::vector<ChatMessage>& mes
                                              bool add_generation_prompt) const {
   std::string out = bos_token_;
   for (const auto& m : messages) {
-    if (m.role == "user") out += "User: " + text_of(m) + "\n\n";
-    else if (m.role == "assistant") out += "Assistant: " + text_of(m) + eos_token_;
-    else if (m.role == "system") out += text_of(m) + "\n\n";
+    if (m.role == "user")
+      out += "User: " + text_of(m) + "\n\n";
+    else if (m.role == "assistant")
+      out += "Assistant: " + text_of(m) + eos_token_;
+    else if (m.role == "system")
+      out += text_of(m) + "\n\n";
   }
   if (add_generation_prompt) out += "Assistant:";
   return out;
 }
 
-std::string ChatTemplate::render_chatml(const std::vector<ChatMessage>& messages,
-                                        bool add_generation_prompt) const {
+std::string ChatTemplate::render_chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const {
   std::string out;
   if (!default_system_.empty() && !messages.empty() && messages.front().role != "system")
     out += "<|im_start|>system\n" + default_system_ + "<|im_end|>\n";
-  for (const auto& m : messages)
-    out += "<|im_start|>" + m.role + "\n" + text_of(m) + "<|im_end|>\n";
+  for (const auto& m : messages) out += "<|im_start|>" + m.role + "\n" + text_of(m) + "<|im_end|>\n";
   if (add_generation_prompt) out += "<|im_start|>assistant\n";
   return out;
 }

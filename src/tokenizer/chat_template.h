@@ -32,10 +32,8 @@ class ChatTemplate {
  public:
   // 读取 model_dir/tokenizer_config.json；family 给出时不再识别模板文本。
   // 文件缺失抛出 Error(kIo)；没有 chat_template 或无法识别时抛出 Error(kConfig)。
-  static ChatTemplate load(const std::string& model_dir,
-                           std::optional<ChatFamily> family = std::nullopt);
-  static ChatTemplate from_config_json(std::string_view config_json,
-                                       std::optional<ChatFamily> family = std::nullopt);
+  static ChatTemplate load(const std::string& model_dir, std::optional<ChatFamily> family = std::nullopt);
+  static ChatTemplate from_config_json(std::string_view config_json, std::optional<ChatFamily> family = std::nullopt);
 
   // 从模板文本识别模板族；无法识别返回 nullopt。
   static std::optional<ChatFamily> detect(std::string_view template_text);
@@ -49,17 +47,14 @@ class ChatTemplate {
   const std::string& eos_token() const { return eos_token_; }
 
  private:
-  std::string render_deepseek_v3(const std::vector<ChatMessage>& messages,
-                                 bool add_generation_prompt) const;
-  std::string render_deepseek_v2(const std::vector<ChatMessage>& messages,
-                                 bool add_generation_prompt) const;
-  std::string render_chatml(const std::vector<ChatMessage>& messages,
-                            bool add_generation_prompt) const;
+  std::string render_deepseek_v3(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
+  std::string render_deepseek_v2(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
+  std::string render_chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
 
   ChatFamily family_ = ChatFamily::kDeepSeekV3;
   std::string bos_token_, eos_token_;
-  std::string default_system_;     // ChatML：模板在没有 system 消息时插入的默认 system 内容
-  bool think_prompt_ = false;      // R1：生成提示后带 "<think>\n"
+  std::string default_system_;  // ChatML：模板在没有 system 消息时插入的默认 system 内容
+  bool think_prompt_ = false;   // R1：生成提示后带 "<think>\n"
 };
 
 // JSON 数组 [{"role", "content", "tool_calls"?}, …] → 消息列表；source 用于报错。

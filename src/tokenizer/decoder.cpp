@@ -33,8 +33,7 @@ class ByteLevelDecoder final : public Decoder {
 
 class ReplaceDecoder final : public Decoder {
  public:
-  explicit ReplaceDecoder(const JsonField& f)
-      : pattern_(f["pattern"]), content_(f["content"].str()) {}
+  explicit ReplaceDecoder(const JsonField& f) : pattern_(f["pattern"]), content_(f["content"].str()) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (auto& t : tokens) t = pattern_.replace(t, content_);
   }
@@ -101,9 +100,7 @@ class FuseDecoder final : public Decoder {
 class StripDecoder final : public Decoder {
  public:
   explicit StripDecoder(const JsonField& f)
-      : content_(f["content"].str()),
-        start_(size_t(f["start"].integer())),
-        stop_(size_t(f["stop"].integer())) {
+      : content_(f["content"].str()), start_(size_t(f["start"].integer())), stop_(size_t(f["stop"].integer())) {
     size_t len = 0;
     if (!content_.empty()) unicode::decode_at(content_, 0, &len);
     if (len == 0 || len != content_.size()) f["content"].fail("应为单个字符");
@@ -111,8 +108,7 @@ class StripDecoder final : public Decoder {
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (auto& t : tokens) {
       size_t begin = 0, end = t.size();
-      for (size_t i = 0; i < start_ && t.compare(begin, content_.size(), content_) == 0; ++i)
-        begin += content_.size();
+      for (size_t i = 0; i < start_ && t.compare(begin, content_.size(), content_) == 0; ++i) begin += content_.size();
       for (size_t i = 0; i < stop_ && end >= begin + content_.size() &&
                          t.compare(end - content_.size(), content_.size(), content_) == 0;
            ++i)
@@ -128,8 +124,7 @@ class StripDecoder final : public Decoder {
 
 class SequenceDecoder final : public Decoder {
  public:
-  explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps)
-      : steps_(std::move(steps)) {}
+  explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (const auto& s : steps_) s->decode_chain(tokens);
   }
@@ -154,8 +149,8 @@ std::unique_ptr<Decoder> make_decoder(const JsonField& field) {
     for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_decoder(list.at(i)));
     return std::make_unique<SequenceDecoder>(std::move(steps));
   }
-  field["type"].fail(cat("是不支持的 decoder 类型 '", type,
-                         "'（支持 ByteLevel、Replace、ByteFallback、Fuse、Strip、Sequence）"));
+  field["type"].fail(
+      cat("是不支持的 decoder 类型 '", type, "'（支持 ByteLevel、Replace、ByteFallback、Fuse、Strip、Sequence）"));
 }
 
 }  // namespace dsinfer

@@ -22,8 +22,7 @@ class UnicodeNormalizer final : public Normalizer {
 
 class ReplaceNormalizer final : public Normalizer {
  public:
-  explicit ReplaceNormalizer(const JsonField& f)
-      : pattern_(f["pattern"]), content_(f["content"].str()) {}
+  explicit ReplaceNormalizer(const JsonField& f) : pattern_(f["pattern"]), content_(f["content"].str()) {}
   void normalize(std::string& text) const override { text = pattern_.replace(text, content_); }
 
  private:
@@ -45,8 +44,7 @@ class PrependNormalizer final : public Normalizer {
 
 class SequenceNormalizer final : public Normalizer {
  public:
-  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> steps)
-      : steps_(std::move(steps)) {}
+  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
   void normalize(std::string& text) const override {
     for (const auto& s : steps_) s->normalize(text);
   }
@@ -75,8 +73,8 @@ std::unique_ptr<Normalizer> make_normalizer(const JsonField& field) {
     if (steps.size() == 1) return std::move(steps.front());
     return std::make_unique<SequenceNormalizer>(std::move(steps));
   }
-  field["type"].fail(cat("是不支持的 normalizer 类型 '", type,
-                         "'（支持 NFC、NFD、NFKC、NFKD、Replace、Prepend、Sequence）"));
+  field["type"].fail(
+      cat("是不支持的 normalizer 类型 '", type, "'（支持 NFC、NFD、NFKC、NFKD、Replace、Prepend、Sequence）"));
 }
 
 }  // namespace dsinfer

@@ -50,8 +50,10 @@ std::string Pattern::replace(std::string_view text, std::string_view content) co
   std::string out;
   out.reserve(text.size());
   for (const auto& s : spans) {
-    if (s.is_match) out += content;
-    else out += text.substr(s.begin, s.end - s.begin);
+    if (s.is_match)
+      out += content;
+    else
+      out += text.substr(s.begin, s.end - s.begin);
   }
   return out;
 }

@@ -40,15 +40,16 @@ class TemplatePostProcessor final : public PostProcessor {
     std::vector<int32_t> out;
     out.reserve(ids.size() + 4);
     for (const Item& item : items_) {
-      if (item.is_sequence) out.insert(out.end(), ids.begin(), ids.end());
-      else out.insert(out.end(), item.ids.begin(), item.ids.end());
+      if (item.is_sequence)
+        out.insert(out.end(), ids.begin(), ids.end());
+      else
+        out.insert(out.end(), item.ids.begin(), item.ids.end());
     }
     ids.swap(out);
   }
   bool adds_tokens() const override { return true; }
   std::optional<int32_t> leading_token() const override {
-    if (items_.empty() || items_.front().is_sequence || items_.front().ids.empty())
-      return std::nullopt;
+    if (items_.empty() || items_.front().is_sequence || items_.front().ids.empty()) return std::nullopt;
     return items_.front().ids.front();
   }
 
@@ -62,8 +63,7 @@ class TemplatePostProcessor final : public PostProcessor {
 
 class SequencePostProcessor final : public PostProcessor {
  public:
-  explicit SequencePostProcessor(std::vector<std::unique_ptr<PostProcessor>> steps)
-      : steps_(std::move(steps)) {}
+  explicit SequencePostProcessor(std::vector<std::unique_ptr<PostProcessor>> steps) : steps_(std::move(steps)) {}
   void add_special_tokens(std::vector<int32_t>& ids) const override {
     for (const auto& s : steps_) s->add_special_tokens(ids);
   }
@@ -95,8 +95,8 @@ std::unique_ptr<PostProcessor> make_post_processor(const JsonField& field) {
     for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_post_processor(list.at(i)));
     return std::make_unique<SequencePostProcessor>(std::move(steps));
   }
-  field["type"].fail(cat("是不支持的 post_processor 类型 '", type,
-                         "'（支持 TemplateProcessing、ByteLevel、Sequence）"));
+  field["type"].fail(
+      cat("是不支持的 post_processor 类型 '", type, "'（支持 TemplateProcessing、ByteLevel、Sequence）"));
 }
 
 }  // namespace dsinfer

@@ -18,8 +18,7 @@ Behavior parse_behavior(const JsonField& f) {
   if (b == "MergedWithPrevious") return Behavior::kMergedWithPrevious;
   if (b == "MergedWithNext") return Behavior::kMergedWithNext;
   if (b == "Contiguous") return Behavior::kContiguous;
-  f.fail(cat("是未知的 behavior '", b,
-             "'（支持 Removed、Isolated、MergedWithPrevious、MergedWithNext、Contiguous）"));
+  f.fail(cat("是未知的 behavior '", b, "'（支持 Removed、Isolated、MergedWithPrevious、MergedWithNext、Contiguous）"));
 }
 
 // 按 behavior 合并匹配段与非匹配段（对齐 tokenizers NormalizedString::split），非空片段追加到 out。
@@ -35,24 +34,27 @@ void split_by_behavior(std::string_view text, std::vector<PatternSpan>& spans, B
   switch (behavior) {
     case Behavior::kRemoved:
     case Behavior::kIsolated:
-      for (const auto& s : spans)
-        parts.push_back({s.begin, s.end, behavior == Behavior::kRemoved && s.is_match});
+      for (const auto& s : spans) parts.push_back({s.begin, s.end, behavior == Behavior::kRemoved && s.is_match});
       break;
     case Behavior::kContiguous:
     case Behavior::kMergedWithPrevious:
       for (const auto& s : spans) {
-        const bool merge = behavior == Behavior::kContiguous ? s.is_match == previous_match
-                                                             : s.is_match && !previous_match;
-        if (merge && !parts.empty()) parts.back().end = s.end;
-        else parts.push_back({s.begin, s.end, false});
+        const bool merge =
+            behavior == Behavior::kContiguous ? s.is_match == previous_match : s.is_match && !previous_match;
+        if (merge && !parts.empty())
+          parts.back().end = s.end;
+        else
+          parts.push_back({s.begin, s.end, false});
         previous_match = s.is_match;
       }
       break;
     case Behavior::kMergedWithNext:
       for (size_t i = spans.size(); i-- > 0;) {
         const auto& s = spans[i];
-        if (s.is_match && !previous_match && !parts.empty()) parts.back().begin = s.begin;
-        else parts.push_back({s.begin, s.end, false});
+        if (s.is_match && !previous_match && !parts.empty())
+          parts.back().begin = s.begin;
+        else
+          parts.push_back({s.begin, s.end, false});
         previous_match = s.is_match;
       }
       for (size_t i = parts.size(); i-- > 0;)
@@ -77,17 +79,15 @@ void split_pieces(PieceBuffer& buf, const Pattern& pattern, Behavior behavior, b
   buf.pieces.swap(buf.scratch);
 }
 
-nlohmann::json regex_pattern_json(const char* regex) { return {{"Regex", regex}}; }
+nlohmann::json regex_pattern_json(const char* regex) {
+  return {{"Regex", regex}};
+}
 
 class SplitPreTokenizer final : public PreTokenizer {
  public:
   explicit SplitPreTokenizer(const JsonField& f)
-      : pattern_(f["pattern"]),
-        behavior_(parse_behavior(f["behavior"])),
-        invert_(f.boolean_or("invert", false)) {}
-  void pre_tokenize(PieceBuffer& buf) const override {
-    split_pieces(buf, pattern_, behavior_, invert_);
-  }
+      : pattern_(f["pattern"]), behavior_(parse_behavior(f["behavior"])), invert_(f.boolean_or("invert", false)) {}
+  void pre_tokenize(PieceBuffer& buf) const override { split_pieces(buf, pattern_, behavior_, invert_); }
 
  private:
   Pattern pattern_;
@@ -100,11 +100,8 @@ class DigitsPreTokenizer final : public PreTokenizer {
  public:
   explicit DigitsPreTokenizer(const JsonField& f)
       : pattern_(JsonField(numeric_json(), "", "")),
-        behavior_(f.boolean_or("individual_digits", false) ? Behavior::kIsolated
-                                                           : Behavior::kContiguous) {}
-  void pre_tokenize(PieceBuffer& buf) const override {
-    split_pieces(buf, pattern_, behavior_, false);
-  }
+        behavior_(f.boolean_or("individual_digits", false) ? Behavior::kIsolated : Behavior::kContiguous) {}
+  void pre_tokenize(PieceBuffer& buf) const override { split_pieces(buf, pattern_, behavior_, false); }
 
  private:
   static const nlohmann::json& numeric_json() {
@@ -116,8 +113,7 @@ class DigitsPreTokenizer final : public PreTokenizer {
 };
 
 // GPT-2 的切分正则（tokenizers 的 ByteLevel 内置同一条）。
-constexpr const char* kGpt2Regex =
-    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+constexpr const char* kGpt2Regex = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 std::string with_leading_space(std::string_view piece) {
   std::string s;
@@ -155,8 +151,7 @@ class ByteLevelPreTokenizer final : public PreTokenizer {
 
 class SequencePreTokenizer final : public PreTokenizer {
  public:
-  explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> steps)
-      : steps_(std::move(steps)) {}
+  explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> steps) : steps_(std::move(steps)) {}
   void pre_tokenize(PieceBuffer& buf) const override {
     for (const auto& s : steps_) s->pre_tokenize(buf);
   }
@@ -180,8 +175,7 @@ std::unique_ptr<PreTokenizer> make_step(const JsonField& field, bool is_tail, bo
       steps.push_back(make_step(list.at(i), is_tail && i + 1 == list.size(), byte_level_tail));
     return std::make_unique<SequencePreTokenizer>(std::move(steps));
   }
-  field["type"].fail(cat("是不支持的 pre_tokenizer 类型 '", type,
-                         "'（支持 Split、ByteLevel、Digits、Sequence）"));
+  field["type"].fail(cat("是不支持的 pre_tokenizer 类型 '", type, "'（支持 Split、ByteLevel、Digits、Sequence）"));
 }
 
 }  // namespace

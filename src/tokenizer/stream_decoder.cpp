@@ -28,11 +28,10 @@ std::string StreamDecoder::push(int32_t id) {
 
 std::string StreamDecoder::flush() {
   const std::string text = tokenizer_->decode(ids_, skip_special_);
-  std::string rest = text.compare(0, prefix_text_.size(), prefix_text_) == 0
-                         ? text.substr(prefix_text_.size())
-                         : tokenizer_->decode(
-                               std::vector<int32_t>(ids_.begin() + long(prefix_count_), ids_.end()),
-                               skip_special_);
+  std::string rest =
+      text.compare(0, prefix_text_.size(), prefix_text_) == 0
+          ? text.substr(prefix_text_.size())
+          : tokenizer_->decode(std::vector<int32_t>(ids_.begin() + long(prefix_count_), ids_.end()), skip_special_);
   reset();
   return rest;
 }

@@ -19,8 +19,7 @@
 namespace dsinfer {
 
 struct Tokenizer::Impl {
-  Impl(const JsonField& root, const std::optional<TokenizerConfig>& config,
-       const std::string& config_name)
+  Impl(const JsonField& root, const std::optional<TokenizerConfig>& config, const std::string& config_name)
       : normalizer(make_normalizer(root.optional("normalizer"))),
         added(root.optional("added_tokens"), normalizer.get()),
         pre_tokenizer(make_pre_tokenizer(root.optional("pre_tokenizer"), &byte_level_tail)),
@@ -31,9 +30,7 @@ struct Tokenizer::Impl {
       std::optional<int32_t> id;
       if (!token) return id;
       id = token_to_id(*token);
-      if (!id)
-        throw Error(ErrorCode::kConfig,
-                    cat(config_name, ": ", key, " '", *token, "' 不在词表中"));
+      if (!id) throw Error(ErrorCode::kConfig, cat(config_name, ": ", key, " '", *token, "' 不在词表中"));
       return id;
     };
     if (config) {
@@ -44,8 +41,7 @@ struct Tokenizer::Impl {
   }
 
   static std::unique_ptr<Impl> create(std::string_view json_text, const std::string& json_name,
-                                      std::optional<std::string_view> config_text,
-                                      const std::string& config_name) {
+                                      std::optional<std::string_view> config_text, const std::string& config_name) {
     std::optional<TokenizerConfig> config;
     if (config_text) config = parse_tokenizer_config(*config_text, config_name);
     const nlohmann::json json = parse_json_text(json_text, json_name);
@@ -79,8 +75,10 @@ struct Tokenizer::Impl {
     std::vector<TextSegment> segments;
     added.split(view, true, segments);
     for (const TextSegment& s : segments) {
-      if (s.id >= 0) ids.push_back(s.id);
-      else encode_plain(s.text, ids);
+      if (s.id >= 0)
+        ids.push_back(s.id);
+      else
+        encode_plain(s.text, ids);
     }
   }
 
@@ -104,8 +102,7 @@ Tokenizer Tokenizer::load(const std::string& path_or_dir) {
   const std::string json_text = read_text_file(paths.tokenizer_json);
   std::optional<std::string> config_text;
   std::error_code ec;
-  if (std::filesystem::exists(paths.tokenizer_config, ec))
-    config_text = read_text_file(paths.tokenizer_config);
+  if (std::filesystem::exists(paths.tokenizer_config, ec)) config_text = read_text_file(paths.tokenizer_config);
   return Tokenizer(Impl::create(json_text, paths.tokenizer_json, config_text, paths.tokenizer_config));
 }
 
@@ -117,15 +114,16 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos) const {
   if (const size_t bad = unicode::find_invalid_utf8(text); bad != unicode::kValid)
-    throw Error(ErrorCode::kInvalidArgument,
-                cat("输入文本不是合法的 UTF-8（字节偏移 ", bad, "）"));
+    throw Error(ErrorCode::kInvalidArgument, cat("输入文本不是合法的 UTF-8（字节偏移 ", bad, "）"));
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 4);
   std::vector<TextSegment> segments;
   impl_->added.split(text, false, segments);
   for (const TextSegment& s : segments) {
-    if (s.id >= 0) ids.push_back(s.id);
-    else impl_->encode_segment(s.text, ids);
+    if (s.id >= 0)
+      ids.push_back(s.id);
+    else
+      impl_->encode_segment(s.text, ids);
   }
   if (add_bos) {
     if (impl_->post_processor && impl_->post_processor->adds_tokens()) {
@@ -165,8 +163,12 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special) c
   return out;
 }
 
-std::optional<int32_t> Tokenizer::bos_id() const { return impl_->bos; }
-std::optional<int32_t> Tokenizer::eos_id() const { return impl_->eos; }
+std::optional<int32_t> Tokenizer::bos_id() const {
+  return impl_->bos;
+}
+std::optional<int32_t> Tokenizer::eos_id() const {
+  return impl_->eos;
+}
 
 std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
   return impl_->token_to_id(token);

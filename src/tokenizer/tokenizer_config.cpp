@@ -43,8 +43,7 @@ TokenizerPaths resolve_tokenizer_paths(const std::string& path_or_dir) {
   if (fs::is_directory(path_or_dir, ec))
     return {(fs::path(path_or_dir) / "tokenizer.json").string(),
             (fs::path(path_or_dir) / "tokenizer_config.json").string()};
-  return {path_or_dir,
-          (fs::path(path_or_dir).parent_path() / "tokenizer_config.json").string()};
+  return {path_or_dir, (fs::path(path_or_dir).parent_path() / "tokenizer_config.json").string()};
 }
 
 }  // namespace dsinfer

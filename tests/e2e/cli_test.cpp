@@ -94,8 +94,9 @@ TEST(Cli, LogitsMatchReferenceInBothModesWithDecodeFrom) {
     ASSERT_EQ(l.shape, (std::vector<int64_t>{n, 512}));
     ASSERT_EQ(h.shape, (std::vector<int64_t>{n, 64}));
     EXPECT_LT(testing_support::max_abs_diff(l.data.data(), f.data("logits_seq1"), n * 512), 1e-4) << mode;
-    EXPECT_LT(testing_support::max_abs_diff(l.data.data() + (p - 1) * 512, f.data("decode_logits_seq1"), (n - p + 1) * 512),
-              1e-4)
+    EXPECT_LT(
+        testing_support::max_abs_diff(l.data.data() + (p - 1) * 512, f.data("decode_logits_seq1"), (n - p + 1) * 512),
+        1e-4)
         << mode;
     EXPECT_LT(testing_support::max_abs_diff(h.data.data(), f.data("hidden_seq1"), n * 64), 1e-4) << mode;
   }
@@ -114,7 +115,8 @@ TEST(Cli, MtpLogitsMatchReferenceNoZeroVariant) {
     ASSERT_EQ(m.shape, (std::vector<int64_t>{n, 512}));
     EXPECT_LT(testing_support::max_abs_diff(m.data.data(), f.data("mtp_logits_nozero_seq1"), n * 512), 1e-4) << extra;
   }
-  const CliResult no_mtp = run_cli("logits -m " + kData + "/reference/v2-tiny --ids 1,2 -o /tmp/x.npy --mtp-out /tmp/y.npy");
+  const CliResult no_mtp =
+      run_cli("logits -m " + kData + "/reference/v2-tiny --ids 1,2 -o /tmp/x.npy --mtp-out /tmp/y.npy");
   EXPECT_EQ(no_mtp.code, 6);
   EXPECT_NE(no_mtp.err.find("num_nextn_predict_layers"), std::string::npos) << no_mtp.err;
 }
@@ -145,7 +147,8 @@ TEST(Cli, InfoKvBudgetGivesLongerLatentContext) {
 
 TEST(Cli, StatsJsonAndConfigFileWithOverrides) {
   ScratchDir d;
-  write_text(d.file("opt.toml"), "mla_mode = \"expanded\"\nkv_dtype = \"bf16\"\nthreads = 1\n[mtp]\ndraft_tokens = 3\n");
+  write_text(d.file("opt.toml"),
+             "mla_mode = \"expanded\"\nkv_dtype = \"bf16\"\nthreads = 1\n[mtp]\ndraft_tokens = 3\n");
   CliResult r = run_cli("info -m " + kV3 + " --config " + d.file("opt.toml") + " --kv-dtype f32 --json");
   ASSERT_EQ(r.code, 0) << r.err;
   json j = json::parse(r.out);
@@ -183,7 +186,7 @@ TEST(Cli, BenchMtpGenerationModeAndTextReport) {
   r = run_cli("bench --bandwidth --bandwidth-mib 16");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("读带宽"), std::string::npos);
-  EXPECT_EQ(run_cli("bench -p 4").code, 2);                               // 缺少 --model
+  EXPECT_EQ(run_cli("bench -p 4").code, 2);  // 缺少 --model
   EXPECT_EQ(run_cli("bench -m " + kV3 + " --reps 0").code, 2);
   EXPECT_EQ(run_cli("bench --bandwidth --bandwidth-mib 0").code, 2);
 }

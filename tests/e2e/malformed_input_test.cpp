@@ -115,7 +115,8 @@ TEST_F(Malformed, WrongTensorShape) {
   // [64, 128] 改成 [128, 64]：字节数相同，文件本身合法，但与 config 不符
   st_.header["model.layers.0.mlp.down_proj.weight"]["shape"] = {128, 64};
   write_header(st_.header);
-  expect_error(run(), kExitFormat, {"model.layers.0.mlp.down_proj.weight", "形状不符", "期望 [64, 128]", "实际 [128, 64]"});
+  expect_error(run(), kExitFormat,
+               {"model.layers.0.mlp.down_proj.weight", "形状不符", "期望 [64, 128]", "实际 [128, 64]"});
 }
 
 TEST_F(Malformed, InvalidHeaderJson) {
@@ -175,8 +176,9 @@ TEST_F(Malformed, MissingWeightsAndShards) {
 
 TEST_F(Malformed, IndexNamesTensorMissingFromShard) {
   write_model(encode_st(st_.header.dump(), st_.data));
-  json idx = {{"metadata", json::object()}, {"weight_map", {{"model.norm.weight", "model.safetensors"},
-                                                            {"model.extra.weight", "model.safetensors"}}}};
+  json idx = {
+      {"metadata", json::object()},
+      {"weight_map", {{"model.norm.weight", "model.safetensors"}, {"model.extra.weight", "model.safetensors"}}}};
   write_text(dir_.file("model.safetensors.index.json"), idx.dump());
   expect_error(run(), kExitFormat, {"model.extra.weight", "该文件中没有"});
 }

@@ -36,7 +36,7 @@ TEST(TemplateCli, FamilyOverrideAndErrors) {
   const std::string path = testing::TempDir() + "/one.json";
   std::ofstream(path) << R"([{"role": "user", "content": "hi"}])";
   auto r = run_cli(std::vector<std::string>{"template", "-m", kModel, "--messages", path, "--chat-template", "chatml",
-                        "--add-generation-prompt"});
+                                            "--add-generation-prompt"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
   r = run_cli(std::vector<std::string>{"template", "-m", kModel, "--messages", path, "--chat-template", "x"});

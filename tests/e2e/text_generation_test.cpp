@@ -50,7 +50,8 @@ TEST_F(TextModel, ChatFlagAndInteractiveChat) {
   const CliResult r = run_cli({"run", "-m", dir_.path(), "-p", "Hi", "-n", "6", "--chat", "--mtp", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find("Hi"), std::string::npos) << "--chat 只打印回复";
-  const CliResult c = run_cli({"chat", "-m", dir_.path(), "-n", "4", "--system", "be brief"}, "hi\n/reset\n\nyo\n/exit\nnever\n");
+  const CliResult c =
+      run_cli({"chat", "-m", dir_.path(), "-n", "4", "--system", "be brief"}, "hi\n/reset\n\nyo\n/exit\nnever\n");
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_NE(c.out.find("（对话已清空）"), std::string::npos) << c.out;
   size_t prompts = 0;

@@ -30,15 +30,15 @@ TEST(TokenizeCli, PrintsIdsSpaceSeparatedOrJson) {
 
 TEST(TokenizeCli, TokenizerFileAndTextFile) {
   const std::string text = write_temp("tok_input.txt", "<｜User｜>你好\n");
-  const auto r = run_cli(std::vector<std::string>
-      {"tokenize", "--tokenizer", kModel + "/tokenizer.json", "-f", text, "--json"});
+  const auto r =
+      run_cli(std::vector<std::string>{"tokenize", "--tokenizer", kModel + "/tokenizer.json", "-f", text, "--json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "[128803,30594,201]\n");
 }
 
 TEST(TokenizeCli, JsonlEncodesManyTexts) {
-  const std::string input = write_temp(
-      "tok.jsonl", "{\"text\": \"Hello\"}\n\n{\"text\": \"12345\", \"add_bos\": true}\n");
+  const std::string input =
+      write_temp("tok.jsonl", "{\"text\": \"Hello\"}\n\n{\"text\": \"12345\", \"add_bos\": true}\n");
   const auto r = run_cli(std::vector<std::string>{"tokenize", "-m", kModel, "--jsonl", input});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"ids\":[19923]}\n{\"ids\":[0,6895,1883]}\n");
@@ -48,8 +48,7 @@ TEST(TokenizeCli, JsonlBadLineNamesTheLine) {
   const std::string input = write_temp("bad.jsonl", "{\"text\": \"a\"}\n{\"txt\": 1}\n");
   const auto r = run_cli(std::vector<std::string>{"tokenize", "-m", kModel, "--jsonl", input});
   EXPECT_EQ(r.code, 4);
-  EXPECT_NE(r.err.find("第 2 行 应为含字符串字段 \"text\" 的 JSON 对象"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("第 2 行 应为含字符串字段 \"text\" 的 JSON 对象"), std::string::npos) << r.err;
 }
 
 TEST(TokenizeCli, InputChoiceIsValidated) {

@@ -12,8 +12,7 @@
 namespace {
 
 const dsinfer::Tokenizer& fixture() {
-  static const dsinfer::Tokenizer kTokenizer =
-      dsinfer::Tokenizer::load(DSINFER_TEST_DATA_DIR "/tokenizer/deepseek-v3");
+  static const dsinfer::Tokenizer kTokenizer = dsinfer::Tokenizer::load(DSINFER_TEST_DATA_DIR "/tokenizer/deepseek-v3");
   return kTokenizer;
 }
 

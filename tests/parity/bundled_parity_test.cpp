@@ -15,11 +15,13 @@ namespace dsinfer {
 namespace {
 
 using testing_support::Fixture;
-using testing_support::load_fixture;
 using testing_support::kParityAtol;
+using testing_support::load_fixture;
 using testing_support::max_abs_diff;
 
-int32_t argmax(const float* row, int64_t n) { return int32_t(std::max_element(row, row + n) - row); }
+int32_t argmax(const float* row, int64_t n) {
+  return int32_t(std::max_element(row, row + n) - row);
+}
 
 class BundledParity : public testing::TestWithParam<MlaMode> {
  protected:

@@ -48,25 +48,23 @@ TEST_P(ChatFamilyConformance, DetectsFamilyAndRendersLikeJinja) {
   const auto rows = read_jsonl(base + ".cases.jsonl");
   ASSERT_FALSE(rows.empty());
   for (const auto& row : rows) {
-    SCOPED_TRACE(row["name"].get<std::string>() +
-                 (row["add_generation_prompt"].get<bool>() ? " +gen" : ""));
+    SCOPED_TRACE(row["name"].get<std::string>() + (row["add_generation_prompt"].get<bool>() ? " +gen" : ""));
     const auto messages = parse_chat_messages(row["messages"].dump(), "messages");
     EXPECT_EQ(chat.render(messages, row["add_generation_prompt"]), row["prompt"].get<std::string>());
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Families, ChatFamilyConformance,
-    testing::Values(FamilyCase{"deepseek-v3", ChatFamily::kDeepSeekV3},
-                    FamilyCase{"deepseek-r1", ChatFamily::kDeepSeekR1},
-                    FamilyCase{"deepseek-v2", ChatFamily::kDeepSeekV2},
-                    FamilyCase{"chatml", ChatFamily::kChatMl}),
-    [](const auto& info) {
-      std::string name = info.param.file;
-      for (char& c : name)
-        if (c == '-') c = '_';
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Families, ChatFamilyConformance,
+                         testing::Values(FamilyCase{"deepseek-v3", ChatFamily::kDeepSeekV3},
+                                         FamilyCase{"deepseek-r1", ChatFamily::kDeepSeekR1},
+                                         FamilyCase{"deepseek-v2", ChatFamily::kDeepSeekV2},
+                                         FamilyCase{"chatml", ChatFamily::kChatMl}),
+                         [](const auto& info) {
+                           std::string name = info.param.file;
+                           for (char& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace dsinfer

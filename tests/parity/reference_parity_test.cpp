@@ -16,8 +16,8 @@ namespace dsinfer {
 namespace {
 
 using testing_support::Fixture;
-using testing_support::load_fixture;
 using testing_support::kParityAtol;
+using testing_support::load_fixture;
 using testing_support::max_abs_diff;
 
 struct Case {
@@ -164,7 +164,8 @@ TEST_P(MtpParity, LogitsMatchReferenceNoZeroVariant) {
     EXPECT_LT(max_abs_diff(out.logits.data(), expect, n * V), kParityAtol);
     // 最后一个位置的输入是主模型 logits 的 argmax
     EXPECT_EQ(f.mtp_input_ids[k].back(),
-              int32_t(std::max_element(main_out.logits_row(n - 1), main_out.logits_row(n - 1) + V) - main_out.logits_row(n - 1)));
+              int32_t(std::max_element(main_out.logits_row(n - 1), main_out.logits_row(n - 1) + V) -
+                      main_out.logits_row(n - 1)));
     // 增量：逐个位置
     KvCache mc2 = mtp.make_cache(DType::kF32);
     const int32_t ms2 = mc2.add_sequence();
@@ -276,7 +277,10 @@ TEST(LongContext, MixedLatentBatchMatchesSeparateForwards) {
   const int64_t V = m.config().vocab_size;
   auto tok = [](int i, int seed) { return int32_t((i * 97 + seed * 31 + 5) % 512); };
   // 各序列先有的上下文长度与本步的 token 数：B、D 解码 1 个；A 从 0 预填充 40 个；C 在 30 个之后再预填充 20 个
-  struct Part { int seed; int64_t ctx, n; };
+  struct Part {
+    int seed;
+    int64_t ctx, n;
+  };
   const std::vector<Part> parts = {{1, 12, 1}, {2, 0, 40}, {3, 30, 20}, {4, 9, 1}};
   auto run = [&](const std::vector<size_t>& which, KvCache& cache, std::vector<int32_t>& ids) {
     Batch b;
@@ -290,7 +294,8 @@ TEST(LongContext, MixedLatentBatchMatchesSeparateForwards) {
     }
     b.clear();
     for (size_t w : which)
-      for (int64_t i = parts[w].ctx; i < parts[w].ctx + parts[w].n; ++i) b.add(tok(int(i), parts[w].seed), ids[w], i, true);
+      for (int64_t i = parts[w].ctx; i < parts[w].ctx + parts[w].n; ++i)
+        b.add(tok(int(i), parts[w].seed), ids[w], i, true);
     m.forward(ctx, b, cache, out);
     return std::vector<float>(out.logits.data(), out.logits.data() + out.n_out * V);
   };
@@ -307,13 +312,13 @@ TEST(LongContext, MixedLatentBatchMatchesSeparateForwards) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Fixtures, ReferenceParity,
-    testing::Values(Case{"v2lite-tiny", MlaMode::kLatent}, Case{"v2lite-tiny", MlaMode::kExpanded},
-                    Case{"v2-tiny", MlaMode::kLatent}, Case{"v2-tiny", MlaMode::kExpanded},
-                    Case{"v3-tiny", MlaMode::kLatent}, Case{"v3-tiny", MlaMode::kExpanded},
-                    Case{"v3-tiny-bf16", MlaMode::kLatent}, Case{"v3-tiny-bf16", MlaMode::kExpanded}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceParity,
+                         testing::Values(Case{"v2lite-tiny", MlaMode::kLatent}, Case{"v2lite-tiny", MlaMode::kExpanded},
+                                         Case{"v2-tiny", MlaMode::kLatent}, Case{"v2-tiny", MlaMode::kExpanded},
+                                         Case{"v3-tiny", MlaMode::kLatent}, Case{"v3-tiny", MlaMode::kExpanded},
+                                         Case{"v3-tiny-bf16", MlaMode::kLatent},
+                                         Case{"v3-tiny-bf16", MlaMode::kExpanded}),
+                         case_name);
 
 }  // namespace
 }  // namespace dsinfer

@@ -24,8 +24,7 @@ using testing_support::read_jsonl;
 
 // unicode_sensitive 行单独成组：它们依赖正则引擎的 Unicode 版本。
 std::string group_of(const nlohmann::json& row) {
-  return row.value("unicode_sensitive", false) ? "unicode_sensitive"
-                                               : row["category"].get<std::string>();
+  return row.value("unicode_sensitive", false) ? "unicode_sensitive" : row["category"].get<std::string>();
 }
 
 std::vector<std::string> deepseek_groups() {
@@ -93,8 +92,7 @@ TEST_P(SyntheticConformance, IdsSpecialTokensAndDecode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, SyntheticConformance,
-                         testing::Values("sentencepiece_like", "byte_level_variants",
-                                         "wordpiece_like_bpe"),
+                         testing::Values("sentencepiece_like", "byte_level_variants", "wordpiece_like_bpe"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

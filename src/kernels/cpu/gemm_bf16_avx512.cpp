@@ -84,8 +84,8 @@ void micro(const uint32_t* panel, int np, const uint32_t* xp, int64_t pairs, flo
 }
 
 template <int MR>
-void micro_tail(int mr, const uint32_t* panel, int np, const uint32_t* xp, int64_t pairs, float* y, int64_t ldy,
-                int nr, bool accumulate) {
+void micro_tail(int mr, const uint32_t* panel, int np, const uint32_t* xp, int64_t pairs, float* y, int64_t ldy, int nr,
+                bool accumulate) {
   if constexpr (MR > 0) {
     if (mr == MR) return micro<MR>(panel, np, xp, pairs, y, ldy, nr, accumulate);
     micro_tail<MR - 1>(mr, panel, np, xp, pairs, y, ldy, nr, accumulate);
@@ -94,8 +94,8 @@ void micro_tail(int mr, const uint32_t* panel, int np, const uint32_t* xp, int64
 
 }  // namespace
 
-void gemm_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-               int64_t row_begin, int64_t row_end) {
+void gemm_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t row_begin,
+               int64_t row_end) {
   const int64_t pairs = (w.cols + 1) / 2;
   thread_local std::vector<uint32_t> xp;
   xp.resize(size_t(n_tokens * pairs));

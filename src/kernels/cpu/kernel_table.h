@@ -12,8 +12,8 @@ inline constexpr int64_t kGemmMinTokens = 40;
 
 struct KernelTable {
   // prefetch_bytes：单 token GEMV 的软件预取提前量（KernelContext::prefetch_bytes）
-  void (*matmul_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                      int64_t ldy, int64_t row_begin, int64_t row_end, int64_t prefetch_bytes);
+  void (*matmul_rows)(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                      int64_t row_begin, int64_t row_end, int64_t prefetch_bytes);
   void (*rms_norm)(const float* x, const float* weight, float* y, int64_t n, float eps);
   void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n);
   void (*axpy)(float a, const float* x, float* y, int64_t n);
@@ -31,12 +31,18 @@ struct KernelTable {
                           int64_t prefetch_bytes);
 };
 
-namespace scalar { const KernelTable& table(); }
-namespace avx2 { const KernelTable& table(); }
-namespace avx512 { const KernelTable& table(); }
+namespace scalar {
+const KernelTable& table();
+}
+namespace avx2 {
+const KernelTable& table();
+}
+namespace avx512 {
+const KernelTable& table();
+}
 namespace avx512bf16 {
-void gemm_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
-               int64_t row_begin, int64_t row_end);
+void gemm_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy, int64_t row_begin,
+               int64_t row_end);
 }
 
 }  // namespace dsinfer::kernels

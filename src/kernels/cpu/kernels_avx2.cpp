@@ -3,5 +3,7 @@
 #include "kernels/cpu/simd_avx2.h"
 
 namespace dsinfer::kernels::avx2 {
-const KernelTable& table() { return impl::make_table<Simd>(); }
+const KernelTable& table() {
+  return impl::make_table<Simd>();
+}
 }  // namespace dsinfer::kernels::avx2

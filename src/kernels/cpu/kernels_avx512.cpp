@@ -3,5 +3,7 @@
 #include "kernels/cpu/simd_avx512.h"
 
 namespace dsinfer::kernels::avx512 {
-const KernelTable& table() { return impl::make_table<Simd>(); }
+const KernelTable& table() {
+  return impl::make_table<Simd>();
+}
 }  // namespace dsinfer::kernels::avx512

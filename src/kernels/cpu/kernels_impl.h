@@ -23,8 +23,8 @@ constexpr int64_t kElemBytes = D == DType::kF32 ? 4 : (D == DType::kF8E4M3 ? 1 :
 
 // RR 行 × TT token 在列区间 [c0, c1) 上的点积，累加进 acc（向量）与 tail（标量尾部）。
 template <class S, DType D, int RR, int TT>
-inline void accumulate(const uint8_t* w, int64_t w_stride, const float* x, int64_t ldx, int64_t c0,
-                       int64_t c1, typename S::V (&acc)[RR][TT], float (&tail)[RR][TT]) {
+inline void accumulate(const uint8_t* w, int64_t w_stride, const float* x, int64_t ldx, int64_t c0, int64_t c1,
+                       typename S::V (&acc)[RR][TT], float (&tail)[RR][TT]) {
   constexpr int64_t W = S::kWidth, E = kElemBytes<D>;
   int64_t k = c0;
   for (; k + W <= c1; k += W) {
@@ -83,8 +83,7 @@ inline void tile(const Weight& w, int64_t row, const float* x, int64_t ldx, floa
 }
 
 template <class S, DType D, int RR, int TT>
-inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y,
-                      int64_t ldy) {
+inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, int64_t ldx, float* y, int64_t ldy) {
   int64_t r = r0;
   for (; r + RR <= r1; r += RR) tile<S, D, RR, TT>(w, r, x, ldx, y, ldy);
   for (; r < r1; ++r) tile<S, D, 1, TT>(w, r, x, ldx, y, ldy);
@@ -202,8 +201,9 @@ void pack_panel(const Weight& w, int64_t n0, int nr, int64_t k0, int kc, float* 
         }
         v[i] = S::template load_w<D>(w.row_ptr(n0 + r) + (k0 + kb) * E);
         if constexpr (D == DType::kF8E4M3)
-          v[i] = S::mul(v[i], S::set1(w.scale_inv[((n0 + r) / kFp8BlockSize) * w.scale_cols() +
-                                                  (k0 + kb) / kFp8BlockSize] * 256.0f));
+          v[i] = S::mul(
+              v[i],
+              S::set1(w.scale_inv[((n0 + r) / kFp8BlockSize) * w.scale_cols() + (k0 + kb) / kFp8BlockSize] * 256.0f));
       }
       S::transpose(v);
       for (int j = 0; j < W; ++j) S::store(panel + (kb + j) * NR + g, v[j]);
@@ -287,8 +287,8 @@ void gemm_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w,
       for (; t0 + MR <= n_tokens; t0 += MR)
         gemm_micro<S, MR>(panel, kc, x + t0 * ldx + k0, ldx, y + t0 * ldy + n0, ldy, nr, k0 > 0);
       if (t0 < n_tokens)
-        gemm_micro_tail<S, MR - 1>(int(n_tokens - t0), panel, kc, x + t0 * ldx + k0, ldx, y + t0 * ldy + n0, ldy,
-                                   nr, k0 > 0);
+        gemm_micro_tail<S, MR - 1>(int(n_tokens - t0), panel, kc, x + t0 * ldx + k0, ldx, y + t0 * ldy + n0, ldy, nr,
+                                   k0 > 0);
     }
   }
 }
@@ -311,8 +311,8 @@ void gemv_bf16x_rows(const uint16_t* x, const Weight& w, float* y, int64_t row_b
 }
 
 template <class S>
-void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y,
-                 int64_t ldy, int64_t row_begin, int64_t row_end, int64_t prefetch_bytes) {
+void matmul_rows(const float* x, int64_t ldx, int64_t n_tokens, const Weight& w, float* y, int64_t ldy,
+                 int64_t row_begin, int64_t row_end, int64_t prefetch_bytes) {
   switch (w.dtype) {
     case DType::kF32:
       return matmul_rows_t<S, DType::kF32>(x, ldx, n_tokens, w, y, ldy, row_begin, row_end, prefetch_bytes);
@@ -449,10 +449,14 @@ template <class S>
 void row_to_f32(DType dtype, const void* src, float* dst, int64_t n) {
   const auto* p = static_cast<const uint8_t*>(src);
   switch (dtype) {
-    case DType::kF32: return row_to_f32_t<S, DType::kF32>(p, dst, n);
-    case DType::kBF16: return row_to_f32_t<S, DType::kBF16>(p, dst, n);
-    case DType::kF16: return row_to_f32_t<S, DType::kF16>(p, dst, n);
-    case DType::kF8E4M3: return row_to_f32_t<S, DType::kF8E4M3>(p, dst, n);
+    case DType::kF32:
+      return row_to_f32_t<S, DType::kF32>(p, dst, n);
+    case DType::kBF16:
+      return row_to_f32_t<S, DType::kBF16>(p, dst, n);
+    case DType::kF16:
+      return row_to_f32_t<S, DType::kF16>(p, dst, n);
+    case DType::kF8E4M3:
+      return row_to_f32_t<S, DType::kF8E4M3>(p, dst, n);
   }
 }
 
@@ -475,17 +479,20 @@ void attention_t(const AttentionArgs& a, float* scores) {
   for (int64_t t = 0; t < n; ++t) {
     const uint8_t* row = a.kv.row(t);
     for (int64_t h = 0; h < H; ++h)
-      axpy_w<S, D>(scores[h * n + t], row + (a.v_offset + h * a.v_head_stride) * E,
-                   a.out + h * a.out_head_stride, a.dv);
+      axpy_w<S, D>(scores[h * n + t], row + (a.v_offset + h * a.v_head_stride) * E, a.out + h * a.out_head_stride,
+                   a.dv);
   }
 }
 
 template <class S>
 void attention(const AttentionArgs& a, float* scratch) {
   switch (a.kv.dtype) {
-    case DType::kF32: return attention_t<S, DType::kF32>(a, scratch);
-    case DType::kBF16: return attention_t<S, DType::kBF16>(a, scratch);
-    default: DSINFER_CHECK(false, "KV 缓存只支持 F32 / BF16");
+    case DType::kF32:
+      return attention_t<S, DType::kF32>(a, scratch);
+    case DType::kBF16:
+      return attention_t<S, DType::kBF16>(a, scratch);
+    default:
+      DSINFER_CHECK(false, "KV 缓存只支持 F32 / BF16");
   }
 }
 
@@ -532,7 +539,8 @@ void matmul_nn_rows_t(const float* x, int64_t ldx, int64_t n_tokens, const Weigh
   for (int64_t n0 = col_begin; n0 < col_end; n0 += NR) {
     const int nr = int(std::min<int64_t>(NR, col_end - n0));
     int64_t t0 = 0;
-    for (; t0 + MR <= n_tokens; t0 += MR) nn_micro<S, D, MR>(x + t0 * ldx, ldx, w, n0, nr, y + t0 * ldy, ldy, accumulate);
+    for (; t0 + MR <= n_tokens; t0 += MR)
+      nn_micro<S, D, MR>(x + t0 * ldx, ldx, w, n0, nr, y + t0 * ldy, ldy, accumulate);
     if (t0 < n_tokens)
       nn_micro_tail<S, D, MR - 1>(int(n_tokens - t0), x + t0 * ldx, ldx, w, n0, nr, y + t0 * ldy, ldy, accumulate);
   }
@@ -572,10 +580,10 @@ namespace dsinfer::kernels::impl {
 
 template <class S>
 const KernelTable& make_table() {
-  static const KernelTable table{matmul_rows<S>, rms_norm<S>,   silu_mul<S>,    axpy<S>,
-                                 softmax<S>,     scale_max<S>,  exp_sum<S>,     row_to_f32<S>,
-                                 attention<S>,   shared_kv_attention<S>, stream_read<S>, matmul_nn_rows<S>,
-                                 gemv_bf16x_rows<S>};
+  static const KernelTable table{
+      matmul_rows<S>, rms_norm<S>,       silu_mul<S>,       axpy<S>,      softmax<S>,
+      scale_max<S>,   exp_sum<S>,        row_to_f32<S>,     attention<S>, shared_kv_attention<S>,
+      stream_read<S>, matmul_nn_rows<S>, gemv_bf16x_rows<S>};
   return table;
 }
 

@@ -3,5 +3,7 @@
 #include "kernels/cpu/simd_scalar.h"
 
 namespace dsinfer::kernels::scalar {
-const KernelTable& table() { return impl::make_table<Simd>(); }
+const KernelTable& table() {
+  return impl::make_table<Simd>();
+}
 }  // namespace dsinfer::kernels::scalar

@@ -14,7 +14,7 @@
 namespace dsinfer::kernels::impl {
 
 inline constexpr int kSharedRows = int(kSharedKvRows);  // 一组查询行：AVX-512 一个向量，AVX2 两个，标量 16 个
-inline constexpr int64_t kSharedKeys = kSharedKvKeys;   // 一块键（不跨缓存块，块内行距固定）
+inline constexpr int64_t kSharedKeys = kSharedKvKeys;  // 一块键（不跨缓存块，块内行距固定）
 inline constexpr float kSharedMasked = -1e30f;  // 不可见键的分数：有限值，避免 (−∞) − (−∞)
 
 // 分数：s[i][r] = Σ_d k_i[d] · qt[d][r]，NK 个键 × 16 个查询行（qt 已转置并乘以 scale）
@@ -82,13 +82,13 @@ void shared_kv_attention(const SharedKvAttentionArgs& a, float* scratch) {
   // 值在键的范围内（latent：v 是 c_kv，k 是 [c_kv | k_pe]）时只转换键的范围，否则两段各转
   const bool v_in_k = a.v_offset >= a.k_offset && a.v_offset + dv <= a.k_offset + dk;
   // 暂存的布局与 shared_kv_attention_scratch 一致：每组的转置查询、行最大值、行和、输出，再加一块键的暂存
-  float* qt = scratch;                       // [组][dk][G]
-  float* m = qt + n_groups * dk * G;         // [组][G]
-  float* l = m + n_groups * G;               // [组][G]
-  float* ob = l + n_groups * G;              // [组][G][dv]
-  float* kf = ob + n_groups * G * dv;        // [kSharedKeys][dk]
-  float* vf = kf + kSharedKeys * dk;         // [kSharedKeys][dv]
-  float* s = vf + kSharedKeys * dv;          // [kSharedKeys][G]
+  float* qt = scratch;                 // [组][dk][G]
+  float* m = qt + n_groups * dk * G;   // [组][G]
+  float* l = m + n_groups * G;         // [组][G]
+  float* ob = l + n_groups * G;        // [组][G][dv]
+  float* kf = ob + n_groups * G * dv;  // [kSharedKeys][dk]
+  float* vf = kf + kSharedKeys * dk;   // [kSharedKeys][dv]
+  float* s = vf + kSharedKeys * dv;    // [kSharedKeys][G]
   // 每行在 [k0, k1) 里可见的键的终点
   auto row_end = [&](int64_t i) { return std::min(a.visible[i], a.k1); };
   int64_t kend = a.k0;

@@ -63,8 +63,8 @@ TEST(OptimizationConfig, RejectsBadValuesNamingTheKey) {
 
 // 声明了 env 的配置项可由环境变量设置（按同样的校验）；非法取值的错误点名环境变量
 TEST(OptimizationConfig, EnvironmentOverridesDeclaredKeys) {
-  const std::map<std::string, std::string> env = {{"DSINFER_ISA", "scalar"}, {"DSINFER_PREFETCH_BYTES", "2048"},
-                                                  {"DSINFER_THREADS", "7"}};
+  const std::map<std::string, std::string> env = {
+      {"DSINFER_ISA", "scalar"}, {"DSINFER_PREFETCH_BYTES", "2048"}, {"DSINFER_THREADS", "7"}};
   const auto lookup = [&env](const char* name) -> const char* {
     const auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -80,7 +80,8 @@ TEST(OptimizationConfig, EnvironmentOverridesDeclaredKeys) {
     if (!k.env.empty()) with_env.push_back(k.name);
   EXPECT_EQ(with_env, (std::vector<std::string>{"isa", "prefetch_bytes"}));
   try {
-    c.load_environment([](const char* name) { return std::string(name) == "DSINFER_PREFETCH_BYTES" ? "lots" : nullptr; });
+    c.load_environment(
+        [](const char* name) { return std::string(name) == "DSINFER_PREFETCH_BYTES" ? "lots" : nullptr; });
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kConfig);

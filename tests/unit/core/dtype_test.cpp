@@ -41,8 +41,8 @@ TEST(DType, F16RoundTripAllValues) {
 
 TEST(DType, Fp8E4M3Decoding) {
   EXPECT_EQ(fp8e4m3_to_f32(0x00), 0.0f);
-  EXPECT_EQ(fp8e4m3_to_f32(0x38), 1.0f);        // e=7, m=0
-  EXPECT_EQ(fp8e4m3_to_f32(0x7e), 448.0f);      // 最大值
+  EXPECT_EQ(fp8e4m3_to_f32(0x38), 1.0f);    // e=7, m=0
+  EXPECT_EQ(fp8e4m3_to_f32(0x7e), 448.0f);  // 最大值
   EXPECT_EQ(fp8e4m3_to_f32(0xfe), -448.0f);
   EXPECT_EQ(fp8e4m3_to_f32(0x01), 0.001953125f);  // 最小次正规 2^-9
   EXPECT_TRUE(std::isnan(fp8e4m3_to_f32(0x7f)));

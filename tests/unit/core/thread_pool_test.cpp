@@ -21,9 +21,12 @@ TEST(ThreadPool, ParallelForCoversRangeExactlyOnce) {
     ThreadPool pool(threads);
     for (int64_t n : {0, 1, 7, 64, 1000}) {
       std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
-      pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
-        for (int64_t i = b; i < e; ++i) seen[size_t(i)]++;
-      }, 4);
+      pool.parallel_for(
+          n,
+          [&](int64_t b, int64_t e, int) {
+            for (int64_t i = b; i < e; ++i) seen[size_t(i)]++;
+          },
+          4);
       for (auto& s : seen) EXPECT_EQ(s.load(), 1);
     }
   }

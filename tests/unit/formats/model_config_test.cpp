@@ -13,7 +13,9 @@ namespace {
 using nlohmann::json;
 const std::string kData = DSINFER_TEST_DATA_DIR;
 
-json base_config() { return json::parse(read_text_file(kData + "/configs/deepseek-v2-lite/config.json")); }
+json base_config() {
+  return json::parse(read_text_file(kData + "/configs/deepseek-v2-lite/config.json"));
+}
 
 std::string error_of(const json& j) {
   try {
@@ -96,10 +98,22 @@ TEST(ModelConfig, InvalidValuesNameTheField) {
       {[](json& j) { j["vocab_size"] = 0; }, "\"vocab_size\""},
       {[](json& j) { j["rms_norm_eps"] = -1; }, "\"rms_norm_eps\""},
       {[](json& j) { j["qk_rope_head_dim"] = 1024; }, "\"qk_rope_head_dim\""},
-      {[](json& j) { j["model_type"] = 5; j.erase("architectures"); }, "\"model_type\""},
-      {[](json& j) { j["quantization_config"] = {{"quant_method", "awq"}}; }, "\"quantization_config.quant_method\""},
-      {[](json& j) { j["quantization_config"] = {{"quant_method", "fp8"}, {"fmt", "e5m2"}}; }, "\"quantization_config.fmt\""},
-      {[](json& j) { j["quantization_config"] = {{"quant_method", "fp8"}, {"weight_block_size", {64, 64}}}; },
+      {[](json& j) {
+         j["model_type"] = 5;
+         j.erase("architectures");
+       },
+       "\"model_type\""},
+      {[](json& j) {
+         j["quantization_config"] = {{"quant_method", "awq"}};
+       },
+       "\"quantization_config.quant_method\""},
+      {[](json& j) {
+         j["quantization_config"] = {{"quant_method", "fp8"}, {"fmt", "e5m2"}};
+       },
+       "\"quantization_config.fmt\""},
+      {[](json& j) {
+         j["quantization_config"] = {{"quant_method", "fp8"}, {"weight_block_size", {64, 64}}};
+       },
        "\"quantization_config.weight_block_size\""},
       {[](json& j) { j["quantization_config"] = 1; }, "\"quantization_config\""},
       {[](json& j) {

@@ -54,18 +54,25 @@ TEST(Safetensors, MalformedHeadersAreRejected) {
             std::string::npos);
   EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "data_offsets": [0, 4]}})", 4)).find("shape"),
             std::string::npos);
-  EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0]}})", 4)).find("data_offsets"),
-            std::string::npos);
-  EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})", 4)).find("shape"),
-            std::string::npos);
-  EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})", 8)).find("数据区间"),
-            std::string::npos);
-  EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}})", 4))
-                .find("过大"),
-            std::string::npos);
+  EXPECT_NE(
+      open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0]}})", 4)).find("data_offsets"),
+      std::string::npos);
+  EXPECT_NE(
+      open_error(with_header(R"({"t": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})", 4)).find("shape"),
+      std::string::npos);
+  EXPECT_NE(
+      open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})", 8)).find("数据区间"),
+      std::string::npos);
+  EXPECT_NE(
+      open_error(
+          with_header(R"({"t": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}})", 4))
+          .find("过大"),
+      std::string::npos);
   // 合法：__metadata__ 被忽略，零元素张量
-  EXPECT_EQ(open_error(with_header(R"({"__metadata__": {"format": "pt"}, "t": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}})", 0)),
-            "");
+  EXPECT_EQ(
+      open_error(with_header(
+          R"({"__metadata__": {"format": "pt"}, "t": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}})", 0)),
+      "");
 }
 
 TEST(Checkpoint, WeightAndVectorValidation) {

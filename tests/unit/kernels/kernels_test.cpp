@@ -168,7 +168,8 @@ TEST_P(IsaTest, MatmulNnAndStridedWeightViews) {
           for (int64_t n = 0; n < N; ++n) {
             double ref = 1.0;
             for (int64_t k = 0; k < K; ++k) ref += double(x[size_t(t * K + k)]) * full.exact[size_t(k * ld + n)];
-            ASSERT_NEAR(y[size_t(t * N + n)], ref, 1e-4 * (1 + std::abs(ref))) << dtype_name(dt) << " K=" << K << " N=" << N;
+            ASSERT_NEAR(y[size_t(t * N + n)], ref, 1e-4 * (1 + std::abs(ref)))
+                << dtype_name(dt) << " K=" << K << " N=" << N;
           }
         // 同一个窗口按 y = x·Wᵀ 的方式使用（行距视图）：只在 K == N 时与 W 的转置比较没有意义，这里直接验证
         // 矩阵乘读的是窗口而不是整行：x 取 [T, N]，W 视作 [K 行, N 列]
@@ -226,8 +227,8 @@ TEST_P(IsaTest, ElementwiseKernels) {
 }
 
 TEST_P(IsaTest, SoftmaxHandlesLargeRange) {
-  std::vector<float> x = {-1000.0f, 0.0f, 80.0f, 80.0f, -1e30f, 3.0f, 1.0f, 2.0f, 5.0f, 6.0f, 7.0f,
-                          8.0f,     9.0f, 10.f, 11.f,  12.f,   13.f};
+  std::vector<float> x = {-1000.0f, 0.0f, 80.0f, 80.0f, -1e30f, 3.0f, 1.0f, 2.0f, 5.0f,
+                          6.0f,     7.0f, 8.0f,  9.0f,  10.f,   11.f, 12.f, 13.f};
   softmax(kc(), x.data(), int64_t(x.size()));
   EXPECT_NEAR(x[2], 0.5, 1e-6);
   EXPECT_NEAR(x[3], 0.5, 1e-6);
@@ -275,7 +276,8 @@ struct RandomCache {
     row_from_f32(dt, vals.data(), storage.data(), int64_t(vals.size()));
     exact.resize(vals.size());
     to_f32(dt, storage.data(), exact.data(), vals.size());
-    for (int64_t b = 0; b < n_blocks; ++b) blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(dt));
+    for (int64_t b = 0; b < n_blocks; ++b)
+      blocks.push_back(storage.data() + size_t(b * block * row_vals) * dtype_size(dt));
     rows = KvRows{blocks.data(), block, row_vals * int64_t(dtype_size(dt)), 0, dt};
   }
 };
@@ -312,7 +314,8 @@ TEST_P(IsaTest, AttentionMatchesNaive) {
         for (int64_t t = 0; t < n_ctx; ++t) {
           const float* row = exact.data() + t * row_vals;
           double d = 0;
-          for (int64_t i = 0; i < dk; ++i) d += double(q[size_t(h * dk + i)]) * row[a.k_offset + h * a.k_head_stride + i];
+          for (int64_t i = 0; i < dk; ++i)
+            d += double(q[size_t(h * dk + i)]) * row[a.k_offset + h * a.k_head_stride + i];
           s[size_t(t)] = d * 0.3;
           mx = std::max(mx, s[size_t(t)]);
         }
@@ -366,7 +369,8 @@ TEST_P(IsaTest, SharedKvAttentionMatchesNaive) {
           double mx = -1e300;
           for (int64_t t = k0; t < end; ++t) {
             double d = 0;
-            for (int64_t c = 0; c < dk; ++c) d += double(q[size_t(i * dk + c)]) * exact[size_t(t * row_vals + k_off + c)];
+            for (int64_t c = 0; c < dk; ++c)
+              d += double(q[size_t(i * dk + c)]) * exact[size_t(t * row_vals + k_off + c)];
             sc.push_back(d * 0.3);
             mx = std::max(mx, sc.back());
           }

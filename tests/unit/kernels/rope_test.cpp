@@ -46,7 +46,7 @@ TEST(Rope, YarnRampMatchesSpecCorrectionRange) {
     const float ramp = std::clamp((float(i) - 10.0f) / 13.0f, 0.0f, 1.0f);
     EXPECT_NEAR(yarn.inv_freq()[size_t(i)], f / 40.0f * ramp + f * (1 - ramp), 1e-9) << i;
   }
-  EXPECT_EQ(yarn.inv_freq()[0], plain.inv_freq()[0]);            // 高频不变
+  EXPECT_EQ(yarn.inv_freq()[0], plain.inv_freq()[0]);                  // 高频不变
   EXPECT_NEAR(yarn.inv_freq()[31], plain.inv_freq()[31] / 40, 1e-12);  // 低频按 factor 缩放
 }
 

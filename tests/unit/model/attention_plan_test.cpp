@@ -91,10 +91,10 @@ TEST(AttentionPlan, MtpVerifyRows) {
 
 TEST(AttentionPlan, MixedBatch) {
   Batch b;
-  add_run(b, 0, 10, 1);    // 解码，短上下文
-  add_run(b, 1, 0, 100);   // 预填充
-  add_run(b, 2, 300, 1);   // 解码，长上下文
-  add_run(b, 3, 20, 2);    // MTP 验证，短上下文
+  add_run(b, 0, 10, 1);   // 解码，短上下文
+  add_run(b, 1, 0, 100);  // 预填充
+  add_run(b, 2, 300, 1);  // 解码，长上下文
+  add_run(b, 3, 20, 2);   // MTP 验证，短上下文
   // 吸收区间被解压的段隔开，跨序列合并
   expect_plan(b, config(MlaMode::kLatent),
               {{0, 1, P::kAbsorbedPerToken},

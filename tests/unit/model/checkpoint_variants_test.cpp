@@ -117,7 +117,8 @@ TEST_P(StorageDType, QuantizedModelMatchesItsDequantizedTwin) {
 
 INSTANTIATE_TEST_SUITE_P(AllStorage, StorageDType, testing::Values(DType::kF8E4M3, DType::kF16, DType::kBF16),
                          [](const testing::TestParamInfo<DType>& i) {
-                           return std::string(i.param == DType::kF8E4M3 ? "fp8" : (i.param == DType::kF16 ? "f16" : "bf16"));
+                           return std::string(i.param == DType::kF8E4M3 ? "fp8"
+                                                                        : (i.param == DType::kF16 ? "f16" : "bf16"));
                          });
 
 TEST(ShardedCheckpoint, GivesTheSameLogitsAsOneFile) {

@@ -6,7 +6,6 @@
 
 #include <random>
 
-
 namespace dsinfer {
 namespace {
 

@@ -21,7 +21,8 @@ std::string make_gate(testing_support::ScratchDir& d, const std::vector<float>& 
   return d.path();
 }
 
-ModelConfig config(TopkMethod m, ScoringFunc s, int64_t groups, int64_t topk_group, int64_t k, bool norm, double scale) {
+ModelConfig config(TopkMethod m, ScoringFunc s, int64_t groups, int64_t topk_group, int64_t k, bool norm,
+                   double scale) {
   ModelConfig c;
   c.hidden_size = 8;
   c.n_routed_experts = 8;
@@ -63,7 +64,8 @@ TEST(MoeRouter, GreedySoftmaxWithoutRenormalisation) {
 
 TEST(MoeRouter, GroupLimitedGreedyUsesGroupMax) {
   // 4 组（每组 2 个）：组最大值 2.0, 1.9, 1.0, 1.5 → 保留组 0 与组 1
-  const Routed r = route(config(TopkMethod::kGroupLimitedGreedy, ScoringFunc::kSoftmax, 4, 2, 3, false, 1.0), {}, kLogits);
+  const Routed r =
+      route(config(TopkMethod::kGroupLimitedGreedy, ScoringFunc::kSoftmax, 4, 2, 3, false, 1.0), {}, kLogits);
   EXPECT_EQ(r.experts, (std::vector<int32_t>{1, 3, 2}));
 }
 

@@ -63,7 +63,7 @@ std::vector<std::vector<int32_t>> generate_with_oracle(const std::string& model,
 TEST(Speculator, GreedyOutputIsIdenticalForEveryDraftCountAndBatch) {
   // 参考夹具的随机权重模型与内置的训练模型（草稿常被接受，覆盖部分接受与全部接受的路径）
   for (const std::string& model : {kData + "/reference/v3-tiny", kData + "/reference/v3-tiny-bf16",
-                                  std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3"}) {
+                                   std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3"}) {
     const std::string fixture = model.substr(model.rfind('/') + 1);
     for (int batch : {1, 8}) {
       const auto reqs = requests(batch, 20, SamplingParams{});

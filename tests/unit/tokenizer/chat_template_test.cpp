@@ -9,8 +9,7 @@ namespace dsinfer {
 namespace {
 
 std::string config_with(const nlohmann::json& chat_template) {
-  return nlohmann::json{{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"chat_template", chat_template}}
-      .dump();
+  return nlohmann::json{{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"chat_template", chat_template}}.dump();
 }
 
 template <typename F>
@@ -40,19 +39,17 @@ TEST(ChatTemplate, TemplateListPicksDefault) {
 }
 
 TEST(ChatTemplate, ExplicitFamilyOverridesDetection) {
-  const ChatTemplate chat =
-      ChatTemplate::from_config_json(config_with("{{ custom }}"), ChatFamily::kDeepSeekR1);
+  const ChatTemplate chat = ChatTemplate::from_config_json(config_with("{{ custom }}"), ChatFamily::kDeepSeekR1);
   EXPECT_EQ(chat.render({{"user", "hi"}}, true), "<s><｜User｜>hi<｜Assistant｜><think>\n");
   EXPECT_EQ(ChatTemplate::parse_family("deepseek-v2"), ChatFamily::kDeepSeekV2);
 }
 
 TEST(ChatTemplate, UnknownTemplateNamesTheFallbackOption) {
-  expect_error([] { ChatTemplate::from_config_json(config_with("{{ custom }}")); },
-               ErrorCode::kConfig, "不属于已支持的模板族；可用 --chat-template");
-  expect_error([] { ChatTemplate::from_config_json(R"({"bos_token": "<s>"})"); },
-               ErrorCode::kConfig, "没有 chat_template 字段；可用 --chat-template");
-  expect_error([] { ChatTemplate::parse_family("llama3"); }, ErrorCode::kInvalidArgument,
-               "未知的模板族 'llama3'");
+  expect_error([] { ChatTemplate::from_config_json(config_with("{{ custom }}")); }, ErrorCode::kConfig,
+               "不属于已支持的模板族；可用 --chat-template");
+  expect_error([] { ChatTemplate::from_config_json(R"({"bos_token": "<s>"})"); }, ErrorCode::kConfig,
+               "没有 chat_template 字段；可用 --chat-template");
+  expect_error([] { ChatTemplate::parse_family("llama3"); }, ErrorCode::kInvalidArgument, "未知的模板族 'llama3'");
   expect_error([] { ChatTemplate::from_config_json(config_with(42)); }, ErrorCode::kFormat,
                "tokenizer_config.json: chat_template 应为字符串或 {name, template} 列表");
 }

@@ -13,8 +13,7 @@ namespace dsinfer {
 namespace {
 
 // 逐个 push 后 flush：每段都是合法 UTF-8，拼接结果等于一次性 decode。
-void expect_stream_equals_decode(const Tokenizer& tok, const std::vector<int32_t>& ids,
-                                 bool skip_special = false) {
+void expect_stream_equals_decode(const Tokenizer& tok, const std::vector<int32_t>& ids, bool skip_special = false) {
   StreamDecoder stream(tok, skip_special);
   std::string streamed;
   for (const int32_t id : ids) {
@@ -63,15 +62,16 @@ TEST(StreamDecoder, RandomIdsEmitEveryByteOnce) {
 
 TEST(StreamDecoder, SentencepieceStyleDecoders) {
   // Strip 只去掉整段开头的空格、ByteFallback 字节要凑齐才成字：前缀上下文保证两者都正确。
-  const Tokenizer tok = Tokenizer::from_json(
-      read_text_file(DSINFER_TEST_DATA_DIR "/tokenizer/synthetic/sentencepiece_like.json"));
+  const Tokenizer tok =
+      Tokenizer::from_json(read_text_file(DSINFER_TEST_DATA_DIR "/tokenizer/synthetic/sentencepiece_like.json"));
   for (const char* text : {"hello world 😀 你好 ok", "<s>the thing</s> ÿ"})
     expect_stream_equals_decode(tok, tok.encode(text));
 }
 
 TEST(StreamDecoder, DeepSeekMixedText) {
   const Tokenizer tok = Tokenizer::load(DSINFER_TEST_DATA_DIR "/tokenizer/deepseek-v3");
-  const auto ids = tok.encode("<｜User｜>写一首诗 🫠👩‍💻 about naïve café\n<｜Assistant｜>床前明月光");
+  const auto ids =
+      tok.encode("<｜User｜>写一首诗 🫠👩‍💻 about naïve café\n<｜Assistant｜>床前明月光");
   expect_stream_equals_decode(tok, ids);
   expect_stream_equals_decode(tok, ids, true);
 }

@@ -26,8 +26,7 @@ TEST_P(TokenizerJsonErrors, NameTheField) {
     FAIL() << "应抛出 Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kFormat);
-    EXPECT_NE(std::string(e.what()).find(GetParam().expected_message), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(GetParam().expected_message), std::string::npos) << e.what();
   }
 }
 
@@ -47,19 +46,30 @@ const BadCase kCases[] = {
      "pre_tokenizer.pretokenizers[1].type 是不支持的 pre_tokenizer 类型 'Metaspace'"},
     {"UnknownBehavior", [](auto& j) { j["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Odd"; },
      "pre_tokenizer.pretokenizers[0].behavior 是未知的 behavior 'Odd'"},
-    {"UnknownNormalizer", [](auto& j) { j["normalizer"] = {{"type", "Lowercase"}}; },
+    {"UnknownNormalizer",
+     [](auto& j) {
+       j["normalizer"] = {{"type", "Lowercase"}};
+     },
      "normalizer.type 是不支持的 normalizer 类型 'Lowercase'"},
-    {"UnknownDecoder", [](auto& j) { j["decoder"] = {{"type", "WordPiece"}}; },
+    {"UnknownDecoder",
+     [](auto& j) {
+       j["decoder"] = {{"type", "WordPiece"}};
+     },
      "decoder.type 是不支持的 decoder 类型 'WordPiece'"},
-    {"UnknownPostProcessor", [](auto& j) { j["post_processor"] = {{"type", "BertProcessing"}}; },
+    {"UnknownPostProcessor",
+     [](auto& j) {
+       j["post_processor"] = {{"type", "BertProcessing"}};
+     },
      "post_processor.type 是不支持的 post_processor 类型 'BertProcessing'"},
     {"AddedTokenIdNotInteger", [](auto& j) { j["added_tokens"][1]["id"] = "x"; },
      "added_tokens[1].id 应为整数，实际为 string"},
     {"VocabIdNegative", [](auto& j) { j["model"]["vocab"]["he"] = -3; },
      "model.vocab 中 'he' 的 id 不是合法的非负整数"},
-    {"UnkTokenNotInVocab", [](auto& j) { j["model"]["unk_token"] = "<unk>"; },
-     "model.unk_token '<unk>' 不在词表中"},
-    {"PatternWithoutKind", [](auto& j) { j["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"Glob", "*"}}; },
+    {"UnkTokenNotInVocab", [](auto& j) { j["model"]["unk_token"] = "<unk>"; }, "model.unk_token '<unk>' 不在词表中"},
+    {"PatternWithoutKind",
+     [](auto& j) {
+       j["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"Glob", "*"}};
+     },
      "pattern 应为 {\"String\": …} 或 {\"Regex\": …}"},
     {"TemplateUnknownSpecial",
      [](auto& j) {
@@ -105,8 +115,7 @@ TEST(TokenizerJsonErrors, BosTokenMissingFromVocabIsAConfigError) {
     FAIL() << "应抛出 Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kConfig);
-    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: bos_token '<s>' 不在词表中"),
-              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: bos_token '<s>' 不在词表中"), std::string::npos);
   }
 }
 

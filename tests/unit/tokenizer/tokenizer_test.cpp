@@ -62,13 +62,12 @@ TEST(Tokenizer, AddBosWithoutAnyBosIsAConfigError) {
 
 TEST(Tokenizer, TemplateProcessingProvidesBos) {
   nlohmann::json j = tiny_byte_level();
-  j["post_processor"] = {
-      {"type", "Sequence"},
-      {"processors",
-       {{{"type", "ByteLevel"}},
-        {{"type", "TemplateProcessing"},
-         {"single", {{{"SpecialToken", {{"id", "<bos>"}}}}, {{"Sequence", {{"id", "A"}}}}}},
-         {"special_tokens", {{"<bos>", {{"id", "<bos>"}, {"ids", {260}}}}}}}}}};
+  j["post_processor"] = {{"type", "Sequence"},
+                         {"processors",
+                          {{{"type", "ByteLevel"}},
+                           {{"type", "TemplateProcessing"},
+                            {"single", {{{"SpecialToken", {{"id", "<bos>"}}}}, {{"Sequence", {{"id", "A"}}}}}},
+                            {"special_tokens", {{"<bos>", {{"id", "<bos>"}, {"ids", {260}}}}}}}}}};
   const Tokenizer tok = Tokenizer::from_json(j.dump());
   EXPECT_EQ(tok.bos_id(), 260);
   EXPECT_EQ(tok.encode("hello", true), (std::vector<int32_t>{260, 259}));

@@ -17,7 +17,10 @@ TEST(Unicode, FindInvalidUtf8) {
 
 TEST(Unicode, LossyReplacesMaximalSubparts) {
   // 与 Rust from_utf8_lossy 相同：截断的合法前缀整体换成一个 U+FFFD，孤立的坏字节各换一个。
-  EXPECT_EQ(to_valid_lossy("a\xE4\xBD" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(to_valid_lossy("a\xE4\xBD"
+                           "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(to_valid_lossy("\x80\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(to_valid_lossy("\xF0\x9F\x98"), "\xEF\xBF\xBD");
   EXPECT_EQ(to_valid_lossy("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
