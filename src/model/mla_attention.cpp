@@ -227,13 +227,17 @@ void MlaAttention::attend_expanded_per_token(const ForwardContext& ctx, const At
   }
 }
 
+void MlaAttention::fill_visible(const AttentionSegment& s, const Batch& batch, int64_t rows_per_token) {
+  visible_.resize(size_t((s.end - s.begin) * rows_per_token));
+  for (int64_t i = s.begin; i < s.end; ++i)
+    std::fill_n(visible_.begin() + (i - s.begin) * rows_per_token, rows_per_token, batch.positions[size_t(i)] + 1);
+}
+
 void MlaAttention::attend_absorbed_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
                                          KvCache& cache, int64_t layer) {
   // 段内所有 (token, 头) 作为查询行，共享同一缓存行（MQA）
   const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
-  visible_.resize(size_t((s.end - s.begin) * H));
-  for (int64_t i = s.begin; i < s.end; ++i)
-    for (int64_t h = 0; h < H; ++h) visible_[size_t((i - s.begin) * H + h)] = batch.positions[size_t(i)] + 1;
+  fill_visible(s, batch, H);
   kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
   a.q = q_cat_.data() + s.begin * H * qw, a.ldq = qw, a.n_q = (s.end - s.begin) * H, a.visible = visible_.data();
   a.k_offset = 0, a.dk = qw, a.v_offset = 0, a.dv = L;
@@ -245,8 +249,7 @@ void MlaAttention::attend_expanded_flash(ForwardContext& ctx, const AttentionSeg
                                          KvCache& cache, int64_t layer) {
   // 每头一次：查询为该头的 q，键 / 值为缓存行中该头的列
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
-  visible_.resize(size_t(s.end - s.begin));
-  for (int64_t i = s.begin; i < s.end; ++i) visible_[size_t(i - s.begin)] = batch.positions[size_t(i)] + 1;
+  fill_visible(s, batch, 1);
   kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
   for (int64_t h = 0; h < H; ++h) {
     a.q = q_.data() + s.begin * H * qk + h * qk, a.ldq = H * qk, a.n_q = s.end - s.begin, a.visible = visible_.data();
@@ -259,8 +262,7 @@ void MlaAttention::attend_expanded_flash(ForwardContext& ctx, const AttentionSeg
 void MlaAttention::attend_latent_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
                                                 KvCache& cache, int64_t layer) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
-  visible_.resize(size_t(s.end - s.begin));
-  for (int64_t i = s.begin; i < s.end; ++i) visible_[size_t(i - s.begin)] = batch.positions[size_t(i)] + 1;
+  fill_visible(s, batch, 1);
   kernels::WindowedAttentionArgs a;
   a.q = q_.data() + s.begin * H * qk, a.ldq = H * qk, a.q_head_stride = qk;
   a.n_q = s.end - s.begin, a.n_heads = H, a.visible = visible_.data();

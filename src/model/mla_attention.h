@@ -60,6 +60,8 @@ class MlaAttention {
                              int64_t cache_layer);
   void attend_expanded_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0, int64_t h1,
                                  const Batch& batch, KvCache& cache, int64_t cache_layer, float* scratch);
+  // visible_ = 段 s 内每个查询行可见的键数（因果：位置 + 1），每个 token 占 rows_per_token 行（latent 吸收时为头数）
+  void fill_visible(const AttentionSegment& s, const Batch& batch, int64_t rows_per_token);
   // 计划中所有分块注意力的段，与所有逐 token 的段（头 [h0, h1)），各按 token 顺序
   void attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t cache_layer);
   void attend_per_token_segments(const ForwardContext& ctx, int64_t h0, int64_t h1, const Batch& batch, KvCache& cache,
