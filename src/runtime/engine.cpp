@@ -8,6 +8,11 @@ Engine::Engine(const std::string& model_dir, const OptimizationConfig& config)
     : config_(config), pool_(int(config.threads)), kernels_(pool_, kernel_options(config_)) {
   model_ = std::make_unique<DeepseekModel>(model_dir, ModelOptions{config_.mla_mode, config_.load_mode});
   monitor_.set_weight_bytes(model_->checkpoint().file_bytes());
+  // 专家负载矩阵的形状：主干各层，启用 MTP 时再加 NextN 层（层号接在主干之后）
+  const ModelConfig& c = model_->config();
+  std::vector<bool> moe_layers(size_t(c.num_hidden_layers + (config_.mtp.enabled ? c.num_nextn_predict_layers : 0)));
+  for (size_t l = 0; l < moe_layers.size(); ++l) moe_layers[l] = c.is_moe_layer(int64_t(l));
+  monitor_.set_moe_shape(moe_layers, c.n_routed_experts);
 }
 
 std::vector<std::vector<int32_t>> Engine::generate(const std::vector<GenerationRequest>& requests,

@@ -192,7 +192,7 @@ int64_t Scheduler::process_outputs(StepResult& result) {
       ScopedTimer timer(monitor_, Phase::kSampling);
       token = s.sampler.sample(out_.logits_row(o++), V);
     }
-    if (monitor_) monitor_->set_time_to_first_token(seconds_since(s.admitted));
+    if (monitor_) monitor_->add_time_to_first_token(seconds_since(s.admitted));
     emit(s, &token, 1, result.events);
     if (s.state == SequenceState::kFinished) continue;
     if (speculator_) speculator_->source().add_sequence(s.id, s.request.prompt, s.prompt_hidden.data(), token);
