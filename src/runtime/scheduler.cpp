@@ -126,30 +126,31 @@ void Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult
   segments_.clear();
   decode_ids_.clear();
   decode_samplers_.clear();
+  decode_room_.clear();
   for (Sequence& s : seqs_)
     if (s.state == SequenceState::kDecoding) {
       decode_ids_.push_back(s.id);
       decode_samplers_.push_back(&s.sampler);
+      // 本步输出 a+1 ≤ k+1 个 token，总数不得越过上下文上限：这条序列至多起草 剩余位置数 − 1 个
+      decode_room_.push_back(limit_ - s.total() - 1);
     }
-  // 解码行：先起草（MTP），再为每条序列放 [t_L, d_1 … d_k]。本步输出 a+1 ≤ k+1 个 token，总数不得越过
-  // 上下文上限，所以 k 截到各序列剩余位置数 − 1 的最小值（只在某条序列临近上限的几步变小；贪心输出不变）。
-  int64_t k = 0;
+  // 解码行：先起草（MTP），再为每条序列放 [t_L, d_1 … d_k]（k 按序列截到 decode_room_）
   if (speculator_ && !decode_ids_.empty()) {
-    k = draft_tokens >= 0 ? draft_tokens : speculator_->choose_draft_count();
-    for (const Sequence& s : seqs_)
-      if (s.state == SequenceState::kDecoding) k = std::min(k, limit_ - s.total() - 1);
-    speculator_->draft(ctx, decode_ids_, decode_samplers_, k);
+    const int64_t k = draft_tokens >= 0 ? draft_tokens : speculator_->choose_draft_count();
+    speculator_->draft(ctx, decode_ids_, decode_samplers_, k, decode_room_);
   }
   size_t d = 0;
   for (Sequence& s : seqs_) {
     if (s.state != SequenceState::kDecoding) continue;
     const int64_t base = cache_.length(s.kv);
     batch_.add(s.next, s.kv, base, true);
+    int64_t k = 0;
     if (speculator_) {
       const auto& drafts = speculator_->draft_tokens(d++);
+      k = int64_t(drafts.size());
       for (int64_t j = 0; j < k; ++j) batch_.add(drafts[size_t(j)], s.kv, base + 1 + j, true);
     }
-    segments_.push_back(Segment{&s, speculator_ ? k + 1 : 1, false});
+    segments_.push_back(Segment{&s, k + 1, false});
   }
   result.decode_rows = batch_.size();
   // 预填充行：按加入的先后各取一块提示，合计不超过 kPrefillChunk。启用 MTP 时每个提示位置都要隐状态。

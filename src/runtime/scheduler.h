@@ -6,7 +6,7 @@
 // 同时在途（预填充或解码）的序列至多 max_batch 条，其余排队。序列遇到 EOS / 停止 token（stop）、达到
 // max_new_tokens 或上下文上限（都是 length）就结束；结束或取消的序列立即归还 KV 块与 MTP 状态。
 // 上下文上限（runtime/context_limit.h）：提示 + 已输出 token 数到达上限即结束，所以缓存长度总小于上限；
-// 启用 MTP 时本步的起草数 k 截到各解码序列剩余的位置数，验证行也不越过上限（见 plan_batch）。
+// 启用 MTP 时临近上限的序列少起草几个，起草与验证的位置都不越过上限（见 plan_batch）。
 // 每条序列一个 Sampler（种子取请求里的 seed），它的随机数只被这条序列消耗，所以输出与批次组成无关。
 #pragma once
 
@@ -120,6 +120,7 @@ class Scheduler {
   std::vector<Segment> segments_;
   std::vector<SequenceId> decode_ids_;
   std::vector<Sampler*> decode_samplers_;
+  std::vector<int64_t> decode_room_;
   std::vector<int32_t> emitted_;
 };
 
