@@ -79,6 +79,7 @@ TEST(ContextLimit, PromptLongerThanContextIsRejectedBeforeAnythingRuns) {
   Engine e(kV3, c);
   EXPECT_EQ(e.context_limit(), 64);
   Scheduler s(e.model(), e.context(nullptr), c);
+  EXPECT_EQ(s.context_limit(), 64);
   EXPECT_EQ(s.validate(request(63, 5)), "");
   const std::string msg = s.validate(request(64, 5));
   EXPECT_NE(msg.find("提示有 64 个 token，超过上下文上限 64"), std::string::npos) << msg;
