@@ -1,9 +1,10 @@
 // dsinfer chat：交互式对话。每轮把整段对话套用 chat_template 后生成，流式输出回复；
-// /reset 清空对话，/exit（或输入结束）退出。
+// /reset 清空对话，/exit（或输入结束）退出。对话超出上下文上限时这一轮报错并撤回，对话保留（可 /reset）。
 #include <cstdio>
 #include <iostream>
 #include <string>
 
+#include "app/context_note.h"
 #include "app/engine_flags.h"
 #include "app/flags.h"
 #include "app/sampling_flags.h"
@@ -19,6 +20,7 @@ int cmd_chat(int argc, char** argv) {
   FlagSet flags("chat", "交互式对话（流式输出）。输入 /reset 清空对话，/exit 退出。");
   EngineFlags ef;
   ef.add_to(flags);
+  ef.add_ctx_alias(flags);
   std::string system;
   int64_t n = 256;
   flags.add_string("--system", &system, "系统提示");
@@ -55,13 +57,26 @@ int cmd_chat(int argc, char** argv) {
     req.sampling = sf.params(turn++);
     if (tok.eos_id()) req.stop_token_ids.push_back(*tok.eos_id());
     StreamDecoder decoder(tok, true);
-    const auto reply = engine.generate({req}, [&](size_t, int32_t id) {
-      const std::string piece = decoder.push(id);
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-    })[0];
+    ContextNote note(1);
+    std::vector<std::vector<int32_t>> reply;
+    try {
+      reply = engine.generate(
+          {req},
+          [&](size_t, int32_t id) {
+            const std::string piece = decoder.push(id);
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
+            std::fflush(stdout);
+          },
+          note.callback());
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInvalidArgument) throw;
+      std::fprintf(stderr, "%s（输入 /reset 清空对话）\n", e.what());
+      messages.pop_back();
+      continue;
+    }
     std::printf("%s\n", decoder.flush().c_str());
-    messages.emplace_back("assistant", tok.decode(reply, true));
+    note.report(reply, n, engine.context_limit());
+    messages.emplace_back("assistant", tok.decode(reply[0], true));
   }
   ef.report(engine.monitor());
   return 0;

@@ -1,5 +1,5 @@
 // dsinfer info：只需 config.json（无需权重）即可打印架构、参数量（总量 / 每 token 激活）、
-// 权重字节、两种 MLA 模式下每 token 与 --ctx 个 token 的 KV 缓存字节，以及生效的 OptimizationConfig。
+// 权重字节、上下文上限、两种 MLA 模式下每 token 与 --ctx 个 token 的 KV 缓存字节，以及生效的 OptimizationConfig。
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "formats/checkpoint.h"
 #include "model/model_stats.h"
+#include "runtime/context_limit.h"
 
 namespace dsinfer {
 
@@ -76,6 +77,7 @@ int cmd_info(int argc, char** argv) {
   const OptimizationConfig oc = ef.resolve();
   const ModelConfig c = load_model_config(ef.model_dir);
   const ParamCounts p = count_params(c);
+  const int64_t limit = context_limit(c, oc);
 
   int64_t weight_bytes;
   std::string weight_source;
@@ -109,6 +111,8 @@ int cmd_info(int argc, char** argv) {
     j["weight_bytes_source"] = weight_source;
     j["kv_dtype"] = kv_dtype;
     j["ctx"] = ctx;
+    j["context_limit"] = limit;
+    j["max_position_embeddings"] = c.max_position_embeddings;
     j["kv_bytes_per_token"] = {{"latent", lat}, {"expanded", exp}};
     j["kv_bytes_at_ctx"] = {{"latent", lat * ctx}, {"expanded", exp * ctx}};
     j["latent_over_expanded"] = double(lat) / double(exp);
@@ -135,6 +139,8 @@ int cmd_info(int argc, char** argv) {
               human_count(double(p.active)).c_str(), human_count(double(p.mtp)).c_str());
   std::printf("权重字节:       %s（%s）\n", human(double(weight_bytes)).c_str(),
               weight_source == "safetensors" ? "safetensors 实际大小" : "按 torch_dtype 估算");
+  std::printf("上下文上限:     %lld token（max_position_embeddings %lld）\n", (long long)limit,
+              (long long)c.max_position_embeddings);
   std::printf("KV 缓存（%s）: 每 token latent %s，expanded %s\n", kv_dtype.c_str(), human(double(lat)).c_str(),
               human(double(exp)).c_str());
   std::printf("KV 缓存 @%lld:  latent %s，expanded %s，latent/expanded = %.2f%%\n", (long long)ctx,

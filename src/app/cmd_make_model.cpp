@@ -38,7 +38,7 @@ int cmd_make_model(int argc, char** argv) {
     throw Error(ErrorCode::kInvalidArgument, cat("参数 --dtype 的取值 '", dtype, "' 非法（bf16、f16、f32、fp8）"));
   spec.seed = uint64_t(seed);
   ThreadPool pool(static_cast<int>(threads));
-  write_synthetic_model(spec, out, pool);
+  write_synthetic_model(spec, out, pool, stderr);
   std::printf("已写出 %s（预设 %s，%s）\n", out.c_str(), spec.preset.c_str(), dtype.c_str());
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "app/context_note.h"
 #include "app/engine_flags.h"
 #include "app/flags.h"
 #include "app/sampling_flags.h"
@@ -19,6 +20,7 @@ int cmd_run(int argc, char** argv) {
   FlagSet flags("run", "从提示生成续写：--ids 打印生成的 token id；-p / -f 打印文本（--stream 流式输出）。");
   EngineFlags ef;
   ef.add_to(flags);
+  ef.add_ctx_alias(flags);
   std::string ids, prompt, prompt_file;
   int64_t n = 32, batch = 1;
   bool ignore_eos = false, stream = false, chat = false;
@@ -63,8 +65,10 @@ int cmd_run(int argc, char** argv) {
 
   Engine engine(ef.model_dir, ef.resolve());
   const std::vector<GenerationRequest> reqs(size_t(batch), req);
+  ContextNote note(reqs.size());
   if (!tok) {
-    for (const auto& r : engine.generate(reqs)) {
+    const auto results = engine.generate(reqs, nullptr, note.callback());
+    for (const auto& r : results) {
       std::string line;
       for (size_t i = 0; i < r.size(); ++i) {
         if (i) line += ',';
@@ -72,25 +76,31 @@ int cmd_run(int argc, char** argv) {
       }
       std::printf("%s\n", line.c_str());
     }
+    note.report(results, n, engine.context_limit());
     ef.report(engine.monitor());
     return 0;
   }
   if (!chat) std::printf("%s", prompt.c_str());
   if (stream && batch == 1) {
     StreamDecoder decoder(*tok, true);
-    engine.generate(reqs, [&](size_t, int32_t id) {
-      const std::string piece = decoder.push(id);
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-    });
+    const auto results = engine.generate(
+        reqs,
+        [&](size_t, int32_t id) {
+          const std::string piece = decoder.push(id);
+          std::fwrite(piece.data(), 1, piece.size(), stdout);
+          std::fflush(stdout);
+        },
+        note.callback());
     const std::string rest = decoder.flush();
     std::printf("%s\n", rest.c_str());
+    note.report(results, n, engine.context_limit());
   } else {
-    const auto results = engine.generate(reqs);
+    const auto results = engine.generate(reqs, nullptr, note.callback());
     for (size_t i = 0; i < results.size(); ++i) {
       if (i && !chat) std::printf("%s", prompt.c_str());
       std::printf("%s\n", tok->decode(results[i], true).c_str());
     }
+    note.report(results, n, engine.context_limit());
   }
   ef.report(engine.monitor());
   return 0;

@@ -26,6 +26,11 @@ void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
   flags.add_string("--stats-json", &stats_json, "把性能统计以 JSON 写入文件");
 }
 
+void EngineFlags::add_ctx_alias(FlagSet& flags) {
+  flags.add_custom("--ctx", "N", "上下文上限：提示 + 生成的 token 数（等同 --max-context）",
+                   [this](const std::string&, const std::string& v) { overrides.emplace_back("max_context", v); });
+}
+
 OptimizationConfig EngineFlags::resolve() const {
   OptimizationConfig c;
   if (!config_path.empty()) c.load_toml_file(config_path);

@@ -21,6 +21,8 @@ struct EngineFlags {
 
   // 注册 -m/--model（required 时必填）、--config 与全部配置项参数；with_stats 时再注册 --stats 与 --stats-json。
   void add_to(FlagSet& flags, bool model_required = true, bool with_stats = true);
+  // 生成类子命令（run、chat）的简写 --ctx N，等同 --max-context N（bench、info 的 --ctx 另有含义）
+  void add_ctx_alias(FlagSet& flags);
   // 默认值 → --config 文件 → 环境变量（DSINFER_ISA 等，见 docs/config.md）→ 命令行覆盖
   OptimizationConfig resolve() const;
   // 按 --stats / --stats-json 输出统计（表格到 stderr，JSON 写文件）

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +23,7 @@ std::string sys_error() {
 }
 }  // namespace
 
-MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mode_(mode) {
+MappedFile::MappedFile(const std::string& path, LoadMode mode, const ProgressFn& progress) : path_(path), mode_(mode) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorCode::kIo, cat("无法打开文件 ", path, ": ", sys_error()));
   struct stat st {};
@@ -42,6 +43,7 @@ MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mo
     // 请求大页（内核支持只读文件 THP 时由 khugepaged 合并；不支持则无影响）
     ::madvise(p, size_, MADV_HUGEPAGE);
     data_ = static_cast<uint8_t*>(p);
+    if (progress) progress(size_);
     return;
   }
   // kRead：读入 2 MiB 对齐的匿名内存，并请求透明大页（THP 为 madvise 模式时必须显式请求）：
@@ -54,9 +56,11 @@ MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mo
     throw Error(ErrorCode::kIo, cat("内存不足，无法读入 ", path));
   }
   ::madvise(data_, alloc, MADV_HUGEPAGE);
+  // 分块读，每块报告一次进度（块足够大，系统调用的开销可以忽略）
+  constexpr size_t kChunk = size_t(64) << 20;
   size_t done = 0;
   while (done < size_) {
-    const ssize_t r = ::read(fd, data_ + done, size_ - done);
+    const ssize_t r = ::read(fd, data_ + done, std::min(kChunk, size_ - done));
     if (r <= 0) {
       const std::string err = r == 0 ? "文件被截断" : sys_error();
       ::close(fd);
@@ -65,6 +69,7 @@ MappedFile::MappedFile(const std::string& path, LoadMode mode) : path_(path), mo
       throw Error(ErrorCode::kIo, cat("读取失败 ", path, ": ", err));
     }
     done += size_t(r);
+    if (progress) progress(uint64_t(r));
   }
   ::close(fd);
 }

@@ -7,14 +7,17 @@
 #include <cstdint>
 #include <string>
 
+#include "core/progress.h"
+
 namespace dsinfer {
 
 enum class LoadMode { kMmap, kRead };
 
 class MappedFile {
  public:
-  // 打开失败抛出 Error(kIo)，消息含路径与系统错误。
-  MappedFile(const std::string& path, LoadMode mode = LoadMode::kMmap);
+  // 打开失败抛出 Error(kIo)，消息含路径与系统错误。progress 非空时报告读入的字节（kRead 每读一块报告一次；
+  // kMmap 映射即完成，映射后报告整个文件）。
+  MappedFile(const std::string& path, LoadMode mode = LoadMode::kMmap, const ProgressFn& progress = nullptr);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/progress.h"
 
 namespace dsinfer {
 
@@ -16,9 +17,14 @@ bool file_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
+
+uint64_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
 }  // namespace
 
-Checkpoint::Checkpoint(const std::string& dir, LoadMode mode) : dir_(dir), mode_(mode) {
+Checkpoint::Checkpoint(const std::string& dir, LoadMode mode, FILE* progress) : dir_(dir), mode_(mode) {
   const std::string index_path = dir + "/model.safetensors.index.json";
   if (file_exists(index_path)) {
     json index;
@@ -39,11 +45,13 @@ Checkpoint::Checkpoint(const std::string& dir, LoadMode mode) : dir_(dir), mode_
                     cat(index_path, ": weight_map[\"", it.key(), "\"] 的文件名 '", shard, "' 非法"));
       shards.insert(shard);
     }
+    std::vector<std::string> paths;
     for (const auto& shard : shards) {
-      const std::string path = dir + "/" + shard;
-      if (!file_exists(path)) throw Error(ErrorCode::kIo, cat(index_path, " 引用的分片 ", path, " 不存在"));
-      add_file(path);
+      paths.push_back(dir + "/" + shard);
+      if (!file_exists(paths.back()))
+        throw Error(ErrorCode::kIo, cat(index_path, " 引用的分片 ", paths.back(), " 不存在"));
     }
+    add_files(paths, progress);
     for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
       auto found = tensors_.find(it.key());
       const std::string shard_path = dir + "/" + it.value().get<std::string>();
@@ -56,15 +64,23 @@ Checkpoint::Checkpoint(const std::string& dir, LoadMode mode) : dir_(dir), mode_
   const std::string single = dir + "/model.safetensors";
   if (!file_exists(single))
     throw Error(ErrorCode::kIo, cat("目录 ", dir, " 中没有 model.safetensors 或 model.safetensors.index.json"));
-  add_file(single);
+  add_files({single}, progress);
 }
 
-void Checkpoint::add_file(const std::string& file) {
-  files_.push_back(std::make_unique<SafetensorsFile>(file, mode_));
-  for (const auto& [name, info] : files_.back()->tensors()) {
-    auto [it, inserted] = tensors_.emplace(name, &info);
-    if (!inserted)
-      throw Error(ErrorCode::kFormat, cat("张量 ", name, " 同时出现在 ", *it->second->file, " 与 ", file, " 中"));
+void Checkpoint::add_files(const std::vector<std::string>& paths, FILE* progress) {
+  std::unique_ptr<ProgressBar> bar;
+  if (progress) {
+    uint64_t total = 0;
+    for (const auto& p : paths) total += file_size(p);
+    bar = std::make_unique<ProgressBar>(total, "加载权重", progress);
+  }
+  for (const auto& file : paths) {
+    files_.push_back(std::make_unique<SafetensorsFile>(file, mode_, bar ? bar->callback() : ProgressFn()));
+    for (const auto& [name, info] : files_.back()->tensors()) {
+      auto [it, inserted] = tensors_.emplace(name, &info);
+      if (!inserted)
+        throw Error(ErrorCode::kFormat, cat("张量 ", name, " 同时出现在 ", *it->second->file, " 与 ", file, " 中"));
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // 同名的 weight_scale_inv。缺张量、形状不符、分片缺失都抛出 Error 并写明张量名与文件名。
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,7 +17,8 @@ namespace dsinfer {
 
 class Checkpoint {
  public:
-  Checkpoint(const std::string& dir, LoadMode mode = LoadMode::kMmap);
+  // progress 非空时在其上显示加载进度条（全部分片的字节；不是终端时不显示）。
+  Checkpoint(const std::string& dir, LoadMode mode = LoadMode::kMmap, FILE* progress = nullptr);
 
   const std::string& dir() const { return dir_; }
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
@@ -30,7 +32,7 @@ class Checkpoint {
   size_t file_bytes() const;  // 所有分片文件大小之和
 
  private:
-  void add_file(const std::string& file);
+  void add_files(const std::vector<std::string>& paths, FILE* progress);
 
   std::string dir_;
   LoadMode mode_;

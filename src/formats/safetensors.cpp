@@ -40,7 +40,8 @@ uint64_t as_u64(const json& v, const std::string& path, const std::string& name,
 
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode) : file_(path, mode) {
+SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode, const ProgressFn& progress)
+    : file_(path, mode, progress) {
   const size_t size = file_.size();
   if (size < 8) fail(path, cat("文件只有 ", size, " 字节，不足 8 字节的头长度"));
   uint64_t header_len;

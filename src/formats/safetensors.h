@@ -27,7 +27,7 @@ struct TensorInfo {
 
 class SafetensorsFile {
  public:
-  SafetensorsFile(const std::string& path, LoadMode mode);
+  SafetensorsFile(const std::string& path, LoadMode mode, const ProgressFn& progress = nullptr);
 
   const std::string& path() const { return file_.path(); }
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/mapped_file.h"
+#include "core/progress.h"
 #include "core/weight.h"
 #include "formats/model_config.h"
 #include "formats/safetensors.h"
@@ -224,11 +225,12 @@ void plan_layer(Planner& p, const ModelConfig& c, int64_t l) {
 }
 
 // 生成一个张量的数据并写出；FP8 时同时把缩放因子存入 scales（随后作为 kScale 张量写出）。
-void write_tensor(std::ofstream& out, const TensorPlan& t, uint64_t seed, ThreadPool& pool,
-                  std::vector<float>& scales) {
+void write_tensor(std::ofstream& out, const TensorPlan& t, uint64_t seed, ThreadPool& pool, std::vector<float>& scales,
+                  ProgressBar& bar) {
   const uint64_t stream = name_hash(t.kind == TensorPlan::kScale ? t.scale_of : t.name, seed);
   if (t.kind == TensorPlan::kScale) {
     out.write(reinterpret_cast<const char*>(scales.data()), std::streamsize(scales.size() * 4));
+    bar.add(scales.size() * 4);
     return;
   }
   const int64_t rows = t.shape.size() == 2 ? t.shape[0] : 1, cols = t.shape.back();
@@ -261,6 +263,7 @@ void write_tensor(std::ofstream& out, const TensorPlan& t, uint64_t seed, Thread
         h[i] = t.dtype == DType::kBF16 ? f32_to_bf16(f[size_t(i)]) : f32_to_f16(f[size_t(i)]);
     }
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(size_t(n) * es));
+    bar.add(uint64_t(n) * es);
   }
 }
 
@@ -289,7 +292,7 @@ std::string synthetic_config_json(const SyntheticModelSpec& spec) {
   return text;
 }
 
-void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& dir, ThreadPool& pool) {
+void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& dir, ThreadPool& pool, FILE* progress) {
   const std::string config_text = synthetic_config_json(spec);
   const ModelConfig c = parse_model_config(config_text, dir + "/config.json");
   ::mkdir(dir.c_str(), 0755);
@@ -324,6 +327,9 @@ void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& di
     shards.back().push_back(&t);
     acc += t.bytes();
   }
+  uint64_t total = 0;
+  for (const auto& t : p.tensors) total += t.bytes();
+  ProgressBar bar(total, "写出模型", progress);
   json weight_map = json::object();
   std::vector<float> scales;
   for (size_t s = 0; s < shards.size(); ++s) {
@@ -345,13 +351,14 @@ void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& di
     const uint64_t hl = h.size();
     out.write(reinterpret_cast<const char*>(&hl), 8);
     out.write(h.data(), std::streamsize(h.size()));
-    for (const TensorPlan* t : shards[s]) write_tensor(out, *t, spec.seed, pool, scales);
+    for (const TensorPlan* t : shards[s]) write_tensor(out, *t, spec.seed, pool, scales, bar);
     out.close();
     if (!out) throw Error(ErrorCode::kIo, cat("写入失败 ", path, "（磁盘已满？）"));
   }
   const std::string index =
       json{{"metadata", {{"generator", "dsinfer make-model"}}}, {"weight_map", weight_map}}.dump(2);
   write_file(dir + "/model.safetensors.index.json", index.data(), index.size());
+  bar.finish();
 }
 
 }  // namespace dsinfer

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "core/dtype.h"
@@ -26,7 +27,8 @@ struct SyntheticModelSpec {
 
 // 预设的 config.json 文本（应用覆盖项后）；非法预设或覆盖抛出 Error(kInvalidArgument)。
 std::string synthetic_config_json(const SyntheticModelSpec& spec);
-// 写出完整模型目录（目录须已存在或可创建）。
-void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& dir, ThreadPool& pool);
+// 写出完整模型目录（目录须已存在或可创建）。progress 非空且是终端时在其上显示进度条。
+void write_synthetic_model(const SyntheticModelSpec& spec, const std::string& dir, ThreadPool& pool,
+                           FILE* progress = nullptr);
 
 }  // namespace dsinfer

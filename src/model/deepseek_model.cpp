@@ -9,7 +9,9 @@
 namespace dsinfer {
 
 DeepseekModel::DeepseekModel(const std::string& dir, const ModelOptions& options)
-    : config_(load_model_config(dir)), options_(options), ckpt_(std::make_unique<Checkpoint>(dir, options.load_mode)) {
+    : config_(load_model_config(dir)),
+      options_(options),
+      ckpt_(std::make_unique<Checkpoint>(dir, options.load_mode, options.progress)) {
   const int64_t V = config_.vocab_size, D = config_.hidden_size;
   embed_ = ckpt_->weight("model.embed_tokens.weight", V, D);
   head_ = std::make_unique<OutputHead>(ckpt_->vector_f32("model.norm.weight", D),

@@ -4,6 +4,7 @@
 // 不负责：采样、请求管理、文本（见 runtime/ 与 tokenizer/）。
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ namespace dsinfer {
 struct ModelOptions {
   MlaMode mla_mode = MlaMode::kLatent;
   LoadMode load_mode = LoadMode::kMmap;
+  FILE* progress = nullptr;  // 非空：加载权重时在这里显示进度条（不是终端时不显示）
 };
 
 // 要求输出的行（按在 Batch 中的先后顺序）的结果。

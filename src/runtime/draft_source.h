@@ -24,9 +24,10 @@ class DraftSource {
   virtual void add_sequence(SequenceId id, const std::vector<int32_t>& prompt, const float* hidden,
                             int32_t next_token) = 0;
   virtual void remove_sequence(SequenceId id) = 0;
-  // 为 ids 各起草 k ≥ 1 个（samplers[i] 决定贪心或采样，采样时 q 与目标分布同参数）。
+  // 为 ids[i] 起草 k[i] ≥ 1 个（各序列可不同：临近上下文上限的序列起草得少）。samplers[i] 决定贪心或采样，
+  // 采样时 q 与目标分布同参数。
   virtual void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers,
-                     int64_t k, std::vector<Draft>& out) = 0;
+                     const std::vector<int64_t>& k, std::vector<Draft>& out) = 0;
   // 主模型确认了 n 个新位置：位置 L+i 的最终隐状态 hidden[i] 与其后的 token tokens[i]（i < n，
   // 最后一个 token 是新的 t_L）。drafted = false 表示这一步没有起草（k = 0）。
   virtual void confirm(SequenceId id, const int32_t* tokens, const float* hidden, int64_t n, bool drafted) = 0;

@@ -29,7 +29,10 @@ class Engine {
   KvCache make_cache() const { return model_->make_cache(config_.kv_dtype, config_.kv_block_size); }
 
   std::vector<std::vector<int32_t>> generate(const std::vector<GenerationRequest>& requests,
-                                             const TokenCallback& on_token = nullptr);
+                                             const TokenCallback& on_token = nullptr,
+                                             const FinishCallback& on_finish = nullptr);
+  // 生效的上下文上限（runtime/context_limit.h）；max_context 非法时构造即抛出 Error(kConfig)
+  int64_t context_limit() const { return context_limit_; }
 
  private:
   OptimizationConfig config_;
@@ -37,6 +40,7 @@ class Engine {
   kernels::KernelContext kernels_;
   PerformanceMonitor monitor_;
   std::unique_ptr<DeepseekModel> model_;
+  int64_t context_limit_ = 0;
   std::unique_ptr<Generator> generator_;  // 首次生成时创建（启用 MTP 时会加载 NextN 模块）
 };
 

@@ -8,9 +8,10 @@ namespace dsinfer {
 
 std::vector<std::vector<int32_t>> run_to_completion(Scheduler& scheduler,
                                                     const std::vector<GenerationRequest>& requests,
-                                                    const TokenCallback& on_token, const AddedCallback& on_added) {
+                                                    const TokenCallback& on_token, const AddedCallback& on_added,
+                                                    const FinishCallback& on_finish) {
   for (size_t i = 0; i < requests.size(); ++i) {
-    const std::string error = request_error(requests[i]);
+    const std::string error = scheduler.validate(requests[i]);
     if (!error.empty()) throw Error(ErrorCode::kInvalidArgument, cat("第 ", i, " 个请求：", error));
   }
   std::vector<SequenceId> ids;
@@ -33,6 +34,7 @@ std::vector<std::vector<int32_t>> run_to_completion(Scheduler& scheduler,
           results[it->second].push_back(token);
           if (on_token) on_token(it->second, token);
         }
+        if (on_finish && e.finish != FinishReason::kNone) on_finish(it->second, e.finish);
       }
   } catch (...) {
     for (SequenceId id : ids) scheduler.cancel(id);
@@ -45,8 +47,8 @@ Generator::Generator(DeepseekModel& model, const ForwardContext& ctx, const Opti
     : scheduler_(model, ctx, config) {}
 
 std::vector<std::vector<int32_t>> Generator::generate(const std::vector<GenerationRequest>& requests,
-                                                      const TokenCallback& on_token) {
-  return run_to_completion(scheduler_, requests, on_token);
+                                                      const TokenCallback& on_token, const FinishCallback& on_finish) {
+  return run_to_completion(scheduler_, requests, on_token, nullptr, on_finish);
 }
 
 }  // namespace dsinfer

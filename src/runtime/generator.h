@@ -19,15 +19,18 @@ namespace dsinfer {
 using TokenCallback = std::function<void(size_t, int32_t)>;
 // (请求序号, 它在调度器中的 id)
 using AddedCallback = std::function<void(size_t, SequenceId)>;
+// (请求序号, 结束原因)：length 且输出少于 max_new_tokens 时是到达了上下文上限
+using FinishCallback = std::function<void(size_t, FinishReason)>;
 
 // 把 requests 全部加入 scheduler（请求 i 的采样种子 = seed + i），推进到全部结束，返回每个请求生成的
 // token（不含提示；若生成了 EOS，EOS 是最后一个）。on_added 在全部加入之后、第一步之前逐个调用
-// （例如给 OracleDraftSource 登记已知续写）。请求不合法时什么都不加入，抛出 Error(kInvalidArgument)；
-// 中途出错时取消这些请求再抛出。
+// （例如给 OracleDraftSource 登记已知续写），on_finish 在每个请求结束时调用。任一请求不合法（含提示超过
+// 上下文上限）时什么都不加入，抛出 Error(kInvalidArgument)；中途出错时取消这些请求再抛出。
 std::vector<std::vector<int32_t>> run_to_completion(Scheduler& scheduler,
                                                     const std::vector<GenerationRequest>& requests,
                                                     const TokenCallback& on_token = nullptr,
-                                                    const AddedCallback& on_added = nullptr);
+                                                    const AddedCallback& on_added = nullptr,
+                                                    const FinishCallback& on_finish = nullptr);
 
 class Generator {
  public:
@@ -35,7 +38,8 @@ class Generator {
   Generator(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config);
 
   std::vector<std::vector<int32_t>> generate(const std::vector<GenerationRequest>& requests,
-                                             const TokenCallback& on_token = nullptr);
+                                             const TokenCallback& on_token = nullptr,
+                                             const FinishCallback& on_finish = nullptr);
 
  private:
   Scheduler scheduler_;

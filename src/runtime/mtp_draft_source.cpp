@@ -63,7 +63,8 @@ int32_t MtpDraftSource::propose(SequenceId, int64_t, const float* logits, int64_
 }
 
 void MtpDraftSource::draft(ForwardContext& ctx, const std::vector<SequenceId>& ids,
-                           const std::vector<Sampler*>& samplers, int64_t k, std::vector<Draft>& out) {
+                           const std::vector<Sampler*>& samplers, const std::vector<int64_t>& k,
+                           std::vector<Draft>& out) {
   ScopedTimer timer(ctx.monitor, Phase::kMtpDraft);
   const int64_t D = hidden_, V = vocab_, S = int64_t(ids.size());
   out.resize(size_t(S));
@@ -74,7 +75,7 @@ void MtpDraftSource::draft(ForwardContext& ctx, const std::vector<SequenceId>& i
     draft_pos_[size_t(s)] = st.mtp_offset + caches_[0].length(st.mtp_seq) + int64_t(st.pending_tokens.size()) + 1;
     Draft& d = out[size_t(s)];
     d.tokens.clear();
-    d.q.resize(samplers[size_t(s)]->greedy() ? 0 : size_t(k * V));
+    d.q.resize(samplers[size_t(s)]->greedy() ? 0 : size_t(k[size_t(s)] * V));
   }
   const int64_t Vd = draft_vocab_;
   auto pick = [&](int64_t s, const float* logits) {
@@ -115,19 +116,29 @@ void MtpDraftSource::draft(ForwardContext& ctx, const std::vector<SequenceId>& i
     confirmed_[size_t(s)] = caches_[0].length(st.mtp_seq);
   }
 
-  // 深度 j ≥ 2：模块 min(j, n)−1，位置前进一格，输入上一深度的草稿与其 shared_head.norm 之前的输出
-  for (int64_t j = 2; j <= k; ++j) {
+  // 深度 j ≥ 2：模块 min(j, n)−1，位置前进一格，输入上一深度的草稿与其 shared_head.norm 之前的输出；
+  // 只含还要起草到深度 j 的序列（k[s] ≥ j）
+  const int64_t k_max = *std::max_element(k.begin(), k.end());
+  for (int64_t j = 2; j <= k_max; ++j) {
     const int64_t m = std::min(j, mtp_->n_modules()) - 1;
     KvCache& mc = caches_[size_t(m)];
     batch_.clear();
+    catch_hidden_.clear();
+    active_.clear();
     for (int64_t s = 0; s < S; ++s) {
+      if (k[size_t(s)] < j) continue;
       const SeqState& st = state(ids[size_t(s)]);
+      active_.push_back(s);
       batch_.add(out[size_t(s)].tokens.back(), st.mtp_seq, mc.length(st.mtp_seq), true);
+      catch_hidden_.insert(catch_hidden_.end(), chain_hidden_.begin() + s * D, chain_hidden_.begin() + (s + 1) * D);
     }
-    hidden_out_.resize(size_t(S * D));
-    mtp_->forward(ctx, m, batch_, chain_hidden_.data(), mc, out_, hidden_out_.data(), Vd);
-    for (int64_t s = 0; s < S; ++s) pick(s, out_.logits_row(s));
-    std::swap(chain_hidden_, hidden_out_);
+    hidden_out_.resize(active_.size() * size_t(D));
+    mtp_->forward(ctx, m, batch_, catch_hidden_.data(), mc, out_, hidden_out_.data(), Vd);
+    for (size_t r = 0; r < active_.size(); ++r) {
+      const int64_t s = active_[r];
+      pick(s, out_.logits_row(int64_t(r)));
+      std::memcpy(chain_hidden_.data() + s * D, hidden_out_.data() + int64_t(r) * D, size_t(D) * 4);
+    }
   }
   // 回滚草稿写入的推测位置
   for (int64_t s = 0; s < S; ++s)

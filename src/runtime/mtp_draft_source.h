@@ -22,8 +22,8 @@ class MtpDraftSource : public DraftSource {
   void add_sequence(SequenceId id, const std::vector<int32_t>& prompt, const float* hidden,
                     int32_t next_token) override;
   void remove_sequence(SequenceId id) override;
-  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers, int64_t k,
-             std::vector<Draft>& out) override;
+  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers,
+             const std::vector<int64_t>& k, std::vector<Draft>& out) override;
   void confirm(SequenceId id, const int32_t* tokens, const float* hidden, int64_t n, bool drafted) override;
 
   // 自适应选了 k=0 的步不跑 MTP，积压会一直增长；之后试探 k ≥ 1 时若追赶全部积压，代价与一直跑着
@@ -58,7 +58,7 @@ class MtpDraftSource : public DraftSource {
 
   // 暂存
   std::vector<float> chain_hidden_, hidden_out_, catch_hidden_;  // [序列或行, hidden]
-  std::vector<int64_t> draft_pos_, last_row_, confirmed_;
+  std::vector<int64_t> draft_pos_, last_row_, confirmed_, active_;
   Batch batch_;
   ForwardOutputs out_;
 };

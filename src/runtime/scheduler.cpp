@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "runtime/context_limit.h"
 #include "runtime/mtp_draft_source.h"
 
 namespace dsinfer {
@@ -25,14 +26,24 @@ Scheduler::Scheduler(DeepseekModel& model, const ForwardContext& ctx, const Opti
       ctx_(ctx),
       config_(config),
       monitor_(ctx.monitor),
+      limit_(dsinfer::context_limit(model.config(), config)),
       cache_(model.make_cache(config.kv_dtype, config.kv_block_size)) {
   if (!config_.mtp.enabled) return;
   if (!drafts) drafts = std::make_unique<MtpDraftSource>(model_, config_);
   speculator_ = std::make_unique<Speculator>(model_, config_, std::move(drafts), monitor_);
 }
 
-SequenceId Scheduler::add(const GenerationRequest& request) {
+std::string Scheduler::validate(const GenerationRequest& request) const {
   const std::string error = request_error(request);
+  if (!error.empty()) return error;
+  const int64_t P = int64_t(request.prompt.size());
+  if (P + 1 > limit_)
+    return cat("提示有 ", P, " 个 token，超过上下文上限 ", limit_, "（提示加至少 1 个新 token 须在上限之内）");
+  return "";
+}
+
+SequenceId Scheduler::add(const GenerationRequest& request) {
+  const std::string error = validate(request);
   if (!error.empty()) throw Error(ErrorCode::kInvalidArgument, cat("请求不合法：", error));
   Sequence& s = seqs_.emplace_back(request);
   s.id = next_id_;
@@ -84,7 +95,7 @@ int64_t Scheduler::emit(Sequence& s, const int32_t* tokens, int64_t n, std::vect
       finish(s, FinishReason::kStop, events);
       return i + 1;
     }
-    if (s.generated >= s.request.max_new_tokens) {
+    if (s.generated >= s.request.max_new_tokens || s.total() >= limit_) {
       finish(s, FinishReason::kLength, events);
       return i + 1;
     }
@@ -115,27 +126,31 @@ void Scheduler::plan_batch(ForwardContext& ctx, int64_t draft_tokens, StepResult
   segments_.clear();
   decode_ids_.clear();
   decode_samplers_.clear();
+  decode_room_.clear();
   for (Sequence& s : seqs_)
     if (s.state == SequenceState::kDecoding) {
       decode_ids_.push_back(s.id);
       decode_samplers_.push_back(&s.sampler);
+      // 本步输出 a+1 ≤ k+1 个 token，总数不得越过上下文上限：这条序列至多起草 剩余位置数 − 1 个
+      decode_room_.push_back(limit_ - s.total() - 1);
     }
-  // 解码行：先起草（MTP），再为每条序列放 [t_L, d_1 … d_k]
-  int64_t k = 0;
+  // 解码行：先起草（MTP），再为每条序列放 [t_L, d_1 … d_k]（k 按序列截到 decode_room_）
   if (speculator_ && !decode_ids_.empty()) {
-    k = draft_tokens >= 0 ? draft_tokens : speculator_->choose_draft_count();
-    speculator_->draft(ctx, decode_ids_, decode_samplers_, k);
+    const int64_t k = draft_tokens >= 0 ? draft_tokens : speculator_->choose_draft_count();
+    speculator_->draft(ctx, decode_ids_, decode_samplers_, k, decode_room_);
   }
   size_t d = 0;
   for (Sequence& s : seqs_) {
     if (s.state != SequenceState::kDecoding) continue;
     const int64_t base = cache_.length(s.kv);
     batch_.add(s.next, s.kv, base, true);
+    int64_t k = 0;
     if (speculator_) {
       const auto& drafts = speculator_->draft_tokens(d++);
+      k = int64_t(drafts.size());
       for (int64_t j = 0; j < k; ++j) batch_.add(drafts[size_t(j)], s.kv, base + 1 + j, true);
     }
-    segments_.push_back(Segment{&s, speculator_ ? k + 1 : 1, false});
+    segments_.push_back(Segment{&s, k + 1, false});
   }
   result.decode_rows = batch_.size();
   // 预填充行：按加入的先后各取一块提示，合计不超过 kPrefillChunk。启用 MTP 时每个提示位置都要隐状态。
@@ -227,6 +242,8 @@ StepResult Scheduler::run_step(int64_t draft_tokens) {
     }
     kv_peak_ = std::max(kv_peak_, cache_.used_bytes());
     const int64_t decoded = process_outputs(result);
+    for (const Sequence& s : seqs_)
+      if (s.kv >= 0) DSINFER_CHECK(cache_.length(s.kv) < limit_, "序列 ", s.id, " 的缓存越过上下文上限 ", limit_);
     const double seconds = seconds_since(t0);
     if (speculator_ && result.decode_rows > 0 && result.prefill_tokens == 0) speculator_->observe(seconds);
     if (monitor_) record(*monitor_, result, decoded, seconds);

@@ -3,8 +3,10 @@
 //   - 解码行：每条解码中的序列一行 t_L（启用 MTP 时是验证行 [t_L, d_1 … d_k]，草稿在前向之前起草）；
 //   - 预填充行：仍在预填充的序列按加入的先后各取一块提示，合计不超过 kPrefillChunk 个 token
 //     （长提示分块预填充，与别的序列的解码步交错）。
-// 同时在途（预填充或解码）的序列至多 max_batch 条，其余排队。序列遇到 EOS / 停止 token（stop）或达到
-// max_new_tokens（length）就结束；结束或取消的序列立即归还 KV 块与 MTP 状态。
+// 同时在途（预填充或解码）的序列至多 max_batch 条，其余排队。序列遇到 EOS / 停止 token（stop）、达到
+// max_new_tokens 或上下文上限（都是 length）就结束；结束或取消的序列立即归还 KV 块与 MTP 状态。
+// 上下文上限（runtime/context_limit.h）：提示 + 已输出 token 数到达上限即结束，所以缓存长度总小于上限；
+// 启用 MTP 时临近上限的序列少起草几个，起草与验证的位置都不越过上限（见 plan_batch）。
 // 每条序列一个 Sampler（种子取请求里的 seed），它的随机数只被这条序列消耗，所以输出与批次组成无关。
 #pragma once
 
@@ -45,6 +47,8 @@ class Scheduler {
   Scheduler(DeepseekModel& model, const ForwardContext& ctx, const OptimizationConfig& config,
             std::unique_ptr<DraftSource> drafts = nullptr);
 
+  // 请求不合法的原因（空字符串 = 合法）：request_error 之外，提示加至少 1 个新 token 须在上下文上限之内。
+  std::string validate(const GenerationRequest& request) const;
   // 加入一个请求（排队，下一步起按容量开始预填充）。请求不合法时抛出 Error(kInvalidArgument)。
   SequenceId add(const GenerationRequest& request);
   // 立即结束一条未结束的序列并释放它的 KV 块与 MTP 状态；下一步的结果里报告（原因 kCancelled）。
@@ -58,6 +62,7 @@ class Scheduler {
   bool idle() const { return seqs_.empty() && cancelled_.empty(); }
   SequenceState state(SequenceId id) const;  // 已结束（含已取消）的序列为 kFinished
   const KvCache& cache() const { return cache_; }
+  int64_t context_limit() const { return limit_; }
 
   // 每步预填充 token 的预算（也限制了一次前向的暂存内存）
   static constexpr int64_t kPrefillChunk = 512;
@@ -74,8 +79,9 @@ class Scheduler {
     int64_t prefilled = 0;             // 已预填充的提示 token 数
     std::vector<float> prompt_hidden;  // 启用 MTP：提示各位置的最终隐状态 [prefilled, hidden]
     int64_t generated = 0;             // 已输出的 token 数
-    int32_t next = 0;                  // 最后输出、尚未经主模型处理的 token t_L
-    Clock::time_point admitted;        // 开始预填充的时刻（首 token 延迟的起点）
+    int64_t total() const { return int64_t(request.prompt.size()) + generated; }
+    int32_t next = 0;            // 最后输出、尚未经主模型处理的 token t_L
+    Clock::time_point admitted;  // 开始预填充的时刻（首 token 延迟的起点）
   };
   // 批次中属于同一条序列的连续若干行
   struct Segment {
@@ -100,6 +106,7 @@ class Scheduler {
   ForwardContext ctx_;
   const OptimizationConfig config_;
   PerformanceMonitor* monitor_;  // = ctx_.monitor
+  const int64_t limit_;          // 上下文上限
   KvCache cache_;
   std::unique_ptr<Speculator> speculator_;  // 启用 MTP 时
   std::vector<Sequence> seqs_;              // 未结束的序列，按加入的先后
@@ -113,6 +120,7 @@ class Scheduler {
   std::vector<Segment> segments_;
   std::vector<SequenceId> decode_ids_;
   std::vector<Sampler*> decode_samplers_;
+  std::vector<int64_t> decode_room_;
   std::vector<int32_t> emitted_;
 };
 

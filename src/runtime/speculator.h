@@ -27,8 +27,10 @@ class Speculator {
 
   // 本步的起草数：固定 draft_tokens，或自适应选择（可为 0 = 普通解码一步）
   int64_t choose_draft_count();
-  // 起草半步：为 ids 各起草 k 个（k = 0 时不起草），结果由 draft_tokens(i) 取
-  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers, int64_t k);
+  // 起草半步：ids[i] 起草 min(k, room[i]) 个（room：各序列到上下文上限还能起草的数目；为 0 的不起草），
+  // 结果由 draft_tokens(i) 取
+  void draft(ForwardContext& ctx, const std::vector<SequenceId>& ids, const std::vector<Sampler*>& samplers, int64_t k,
+             const std::vector<int64_t>& room);
   const std::vector<int32_t>& draft_tokens(size_t i) const { return drafts_[i].tokens; }
   // 接受半步：ids[i] 的验证行 logits [k+1, vocab] 与隐状态 hidden [k+1, hidden]。
   // emitted 收到本步输出的 token（a 个草稿 + 1 个），返回 a。
@@ -43,9 +45,16 @@ class Speculator {
   PerformanceMonitor* monitor_;
   std::unique_ptr<DraftSource> source_;
   AdaptiveDraft adaptive_;
-  int64_t k_ = 0;                  // 本步的起草数
+  int64_t k_ = 0;                  // 本步选定的起草数
+  std::vector<int64_t> k_seq_;     // [序列]：实际起草数（临近上下文上限时小于 k_）
   std::vector<Draft> drafts_;      // [序列]
   std::vector<int64_t> accepted_;  // [序列]：本步接受的草稿数
+
+  // 只含起草数 ≥ 1 的序列（交给 DraftSource）
+  std::vector<SequenceId> draft_ids_;
+  std::vector<Sampler*> draft_samplers_;
+  std::vector<int64_t> draft_k_;
+  std::vector<Draft> draft_out_;
 };
 
 }  // namespace dsinfer

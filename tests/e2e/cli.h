@@ -16,6 +16,8 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 // 便捷形式：按空白切分参数（参数本身不能含空白）
 CliResult run_cli(const std::string& args);
+// 在伪终端上运行（forkpty）：stdout 与 stderr 都是终端，两者合在 out 里（err 为空）。
+CliResult run_cli_on_terminal(const std::vector<std::string>& args);
 
 class ScratchDir {
  public:

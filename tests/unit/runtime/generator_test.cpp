@@ -55,7 +55,7 @@ TEST(Generator, StopsAtStopTokenAndHonoursZeroTokens) {
 
 TEST(Generator, LongPromptIsPrefilledInChunks) {
   OptimizationConfig cfg;
-  Engine engine(kV3, cfg);
+  Engine engine(std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3", cfg);  // 提示超过夹具的上下文上限
   GenerationRequest r;
   for (int i = 0; i < Scheduler::kPrefillChunk + 37; ++i) r.prompt.push_back(int32_t((i * 7) % 500));
   r.max_new_tokens = 3;

@@ -13,6 +13,8 @@ namespace dsinfer {
 namespace {
 
 const std::string kV3 = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tiny";
+// 超过夹具上下文上限（256）的长提示用内置模型（2048）
+const std::string kTiny = std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3";
 
 OptimizationConfig config(int64_t draft_tokens) {
   OptimizationConfig c;
@@ -98,7 +100,7 @@ void add_to_running_batch_and_cancel(const std::string& model, int64_t k) {
 
 // 参考夹具（随机权重，草稿少被接受）与内置的训练模型（草稿常被接受，一步输出多个 token）
 TEST(Scheduler, AddToRunningBatchAndCancelMatchRunningAlone) {
-  for (const std::string& model : {kV3, std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3"})
+  for (const std::string& model : {kV3, kTiny})
     for (int64_t k : {0, 2, 3}) add_to_running_batch_and_cancel(model, k);
 }
 
@@ -106,7 +108,7 @@ TEST(Scheduler, AddToRunningBatchAndCancelMatchRunningAlone) {
 TEST(Scheduler, ChunkedPrefillInterleavedWithDecodingEqualsRunningAlone) {
   for (int64_t k : {0, 2}) {
     const OptimizationConfig c = config(k);
-    Engine e(kV3, c);
+    Engine e(kTiny, c);
     const GenerationRequest a = request({5, 6, 7}, 12), b = request({11, 12}, 12),
                             big = request(long_prompt(2 * Scheduler::kPrefillChunk + 37), 6);
     Scheduler s(e.model(), e.context(), c);
@@ -136,7 +138,7 @@ TEST(Scheduler, CancelFreesKvBlocksImmediately) {
   for (int64_t k : {0, 3}) {
     OptimizationConfig c = config(k);
     c.max_batch = 2;
-    Engine e(kV3, c);
+    Engine e(kTiny, c);
     Scheduler s(e.model(), e.context(nullptr), c);
     const SequenceId decoding = s.add(request({1, 2, 3}, 100));
     const SequenceId prefilling = s.add(request(long_prompt(2 * Scheduler::kPrefillChunk + 5), 100));
