@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/mapped_file.h"
+#include "formats/json_text.h"
 
 namespace dsinfer {
 
@@ -95,12 +96,7 @@ class Reader {
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& path) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(ErrorCode::kConfig, cat(path, ": 不是合法的 JSON（", e.what(), "）"));
-  }
+  const json j = parse_json(json_text, ErrorCode::kConfig, path + ": ");
   if (!j.is_object()) throw Error(ErrorCode::kConfig, cat(path, ": 顶层应为 JSON 对象"));
   Reader r(j, path);
   ModelConfig c;

@@ -76,6 +76,18 @@ TEST(ModelConfig, DefaultsAndVariants) {
   EXPECT_TRUE(parse_model_config(v3.dump(), "x").rope_scaling.yarn);
 }
 
+// 超出 double 范围的数值：nlohmann 抛出 out_of_range 而不是 parse_error，也须成为点名文件的 Error。
+TEST(ModelConfig, NumberOverflowIsAnError) {
+  try {
+    parse_model_config(R"({"rope_theta": 1e999})", "cfg/config.json");
+    FAIL() << "应抛出 Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_NE(std::string(e.what()).find("cfg/config.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1e999"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelConfig, InvalidValuesNameTheField) {
   struct Case {
     std::function<void(json&)> edit;
