@@ -131,6 +131,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.v_head_dim = r.integer("v_head_dim", true, 0, 1);
   if (c.qk_rope_head_dim % 2) r.fail("qk_rope_head_dim", "必须是偶数（RoPE 按相邻两维成对旋转）");
   if (c.qk_rope_head_dim > 512) r.fail("qk_rope_head_dim", cat("取值 ", c.qk_rope_head_dim, " 过大（≤ 512）"));
+  // qk_head_dim() = nope + rope：上限保证相加不溢出（真实模型为 128）。
+  if (c.qk_nope_head_dim > 65536) r.fail("qk_nope_head_dim", cat("取值 ", c.qk_nope_head_dim, " 过大（≤ 65536）"));
 
   c.n_routed_experts = r.integer("n_routed_experts", false, 0, 1);
   if (c.n_routed_experts > 0) {

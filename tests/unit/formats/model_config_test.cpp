@@ -88,6 +88,13 @@ TEST(ModelConfig, NumberOverflowIsAnError) {
   }
 }
 
+// qk_nope_head_dim 接近 int64 上限时 qk_head_dim() 曾有符号溢出；现在解析时即报错。
+TEST(ModelConfig, HugeHeadDimIsRejected) {
+  json j = base_config();
+  j["qk_nope_head_dim"] = INT64_MAX;
+  EXPECT_NE(error_of(j).find("qk_nope_head_dim"), std::string::npos) << error_of(j);
+}
+
 TEST(ModelConfig, InvalidValuesNameTheField) {
   struct Case {
     std::function<void(json&)> edit;
