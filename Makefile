@@ -1,6 +1,8 @@
 # 薄封装：让 README 的两条命令保持简短。真正的构建由 CMake + Ninja 完成。
 BUILD      ?= build
 COV_BUILD  ?= build-coverage
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 MODEL      ?= models/dsinfer-tiny-v3
 
@@ -42,6 +44,19 @@ coverage:
 	gcovr -r . --filter 'src/' --object-directory $(COV_BUILD) --print-summary --fail-under-line 85 \
 		--exclude-unreachable-branches --gcov-ignore-parse-errors -j $(JOBS)
 
+# libFuzzer：另一个 clang 构建目录（ASan + UBSan），只构建 fuzz 目标及其依赖的库；
+# 每个目标限时 FUZZ_SECONDS 秒，JOBS 个同时跑。目标与语料见 docs/fuzzing.md。
+.PHONY: fuzz fuzz-ci
+fuzz:
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_CXX_COMPILER=clang++ -DDSINFER_FUZZ=ON -DDSINFER_BUILD_TESTS=OFF -DDSINFER_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target dsinfer_fuzzers
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
+
+# CI 用的短时版本：每个目标 15 秒（含 clang 构建共约 3 分 50 秒 CPU 时间，见 docs/fuzzing.md）。
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=15
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
@@ -50,4 +65,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(COV_BUILD)
+	rm -rf $(BUILD) $(COV_BUILD) $(FUZZ_BUILD)

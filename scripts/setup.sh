@@ -5,6 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config make git
   nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev gcovr clang-format
+  clang libclang-rt-dev
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo=sudo; fi

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "formats/json_text.h"
 
 namespace dsinfer {
 
@@ -27,12 +28,7 @@ uint64_t file_size(const std::string& path) {
 Checkpoint::Checkpoint(const std::string& dir, LoadMode mode, FILE* progress) : dir_(dir), mode_(mode) {
   const std::string index_path = dir + "/model.safetensors.index.json";
   if (file_exists(index_path)) {
-    json index;
-    try {
-      index = json::parse(read_text_file(index_path));
-    } catch (const json::parse_error& e) {
-      throw Error(ErrorCode::kFormat, cat(index_path, ": 不是合法的 JSON（", e.what(), "）"));
-    }
+    json index = parse_json(read_text_file(index_path), ErrorCode::kFormat, index_path + ": ");
     if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
       throw Error(ErrorCode::kFormat, cat(index_path, ": 缺少对象字段 \"weight_map\""));
     std::set<std::string> shards;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/mapped_file.h"
+#include "formats/json_text.h"
 
 namespace dsinfer {
 
@@ -95,12 +96,7 @@ class Reader {
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& path) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(ErrorCode::kConfig, cat(path, ": 不是合法的 JSON（", e.what(), "）"));
-  }
+  const json j = parse_json(json_text, ErrorCode::kConfig, path + ": ");
   if (!j.is_object()) throw Error(ErrorCode::kConfig, cat(path, ": 顶层应为 JSON 对象"));
   Reader r(j, path);
   ModelConfig c;
@@ -135,6 +131,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.v_head_dim = r.integer("v_head_dim", true, 0, 1);
   if (c.qk_rope_head_dim % 2) r.fail("qk_rope_head_dim", "必须是偶数（RoPE 按相邻两维成对旋转）");
   if (c.qk_rope_head_dim > 512) r.fail("qk_rope_head_dim", cat("取值 ", c.qk_rope_head_dim, " 过大（≤ 512）"));
+  // qk_head_dim() = nope + rope：上限保证相加不溢出（真实模型为 128）。
+  if (c.qk_nope_head_dim > 65536) r.fail("qk_nope_head_dim", cat("取值 ", c.qk_nope_head_dim, " 过大（≤ 65536）"));
 
   c.n_routed_experts = r.integer("n_routed_experts", false, 0, 1);
   if (c.n_routed_experts > 0) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "formats/json_text.h"
 
 namespace dsinfer {
 
@@ -40,30 +41,25 @@ uint64_t as_u64(const json& v, const std::string& path, const std::string& name,
 
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode, const ProgressFn& progress)
-    : file_(path, mode, progress) {
-  const size_t size = file_.size();
+std::map<std::string, TensorInfo> parse_safetensors(const uint8_t* data, size_t size, const std::string& path) {
   if (size < 8) fail(path, cat("文件只有 ", size, " 字节，不足 8 字节的头长度"));
   uint64_t header_len;
-  std::memcpy(&header_len, file_.data(), 8);
+  std::memcpy(&header_len, data, 8);
   if (header_len > size - 8) fail(path, cat("头长度 ", header_len, " 超出文件大小 ", size, "（文件被截断？）"));
   if (header_len > kMaxHeaderBytes) fail(path, cat("头长度 ", header_len, " 过大"));
-  const char* hdr = reinterpret_cast<const char*>(file_.data() + 8);
-  json header;
-  try {
-    header = json::parse(hdr, hdr + header_len);
-  } catch (const json::parse_error& e) {
-    fail(path, cat("头部不是合法的 JSON（", e.what(), "）"));
-  }
+  const char* hdr = reinterpret_cast<const char*>(data + 8);
+  const json header =
+      parse_json(std::string_view(hdr, header_len), ErrorCode::kFormat, cat("safetensors 文件 ", path, " 损坏: 头部"));
   if (!header.is_object()) fail(path, "头部 JSON 不是对象");
 
-  const uint8_t* base = file_.data() + 8 + header_len;
+  const uint8_t* base = data + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
   struct Range {
     uint64_t begin, end;
     const std::string* name;
   };
   std::vector<Range> ranges;
+  std::map<std::string, TensorInfo> tensors;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     if (name == "__metadata__") continue;
@@ -98,8 +94,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode, const P
                      dtype_name(*dtype), " 应有的 ", expect, " 字节不符"));
     info.data = base + begin;
     info.nbytes = size_t(end - begin);
-    info.file = &file_.path();
-    auto [pos, inserted] = tensors_.emplace(name, std::move(info));
+    info.file = &path;
+    auto [pos, inserted] = tensors.emplace(name, std::move(info));
     ranges.push_back({begin, end, &pos->first});
   }
   std::sort(ranges.begin(), ranges.end(),
@@ -108,7 +104,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode, const P
     if (ranges[i].begin < ranges[i - 1].end)
       fail(path, cat("张量 ", *ranges[i - 1].name, " 与 ", *ranges[i].name, " 的数据区间重叠"));
   }
+  return tensors;
 }
+
+SafetensorsFile::SafetensorsFile(const std::string& path, LoadMode mode, const ProgressFn& progress)
+    : file_(path, mode, progress), tensors_(parse_safetensors(file_.data(), file_.size(), file_.path())) {}
 
 void write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors) {
   json header = json::object();

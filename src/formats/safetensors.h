@@ -38,6 +38,10 @@ class SafetensorsFile {
   std::map<std::string, TensorInfo> tensors_;
 };
 
+// 解析内存中的整个 safetensors 文件（头 + 数据区），返回的 TensorInfo 指向 data；
+// data 与 path（错误消息与 TensorInfo::file 引用它）都须比结果活得久。fuzz 目标直接调用它。
+std::map<std::string, TensorInfo> parse_safetensors(const uint8_t* data, size_t size, const std::string& path);
+
 // 形状的文本形式 "[2, 3]"，用于错误消息。
 std::string shape_str(const std::vector<int64_t>& shape);
 

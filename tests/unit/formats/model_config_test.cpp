@@ -76,6 +76,25 @@ TEST(ModelConfig, DefaultsAndVariants) {
   EXPECT_TRUE(parse_model_config(v3.dump(), "x").rope_scaling.yarn);
 }
 
+// 超出 double 范围的数值：nlohmann 抛出 out_of_range 而不是 parse_error，也须成为点名文件的 Error。
+TEST(ModelConfig, NumberOverflowIsAnError) {
+  try {
+    parse_model_config(R"({"rope_theta": 1e999})", "cfg/config.json");
+    FAIL() << "应抛出 Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_NE(std::string(e.what()).find("cfg/config.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1e999"), std::string::npos) << e.what();
+  }
+}
+
+// qk_nope_head_dim 接近 int64 上限时 qk_head_dim() 曾有符号溢出；现在解析时即报错。
+TEST(ModelConfig, HugeHeadDimIsRejected) {
+  json j = base_config();
+  j["qk_nope_head_dim"] = INT64_MAX;
+  EXPECT_NE(error_of(j).find("qk_nope_head_dim"), std::string::npos) << error_of(j);
+}
+
 TEST(ModelConfig, InvalidValuesNameTheField) {
   struct Case {
     std::function<void(json&)> edit;

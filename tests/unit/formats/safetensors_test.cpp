@@ -68,6 +68,10 @@ TEST(Safetensors, MalformedHeadersAreRejected) {
           with_header(R"({"t": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}})", 4))
           .find("过大"),
       std::string::npos);
+  // 超出 double 范围的数值（nlohmann 抛出 out_of_range）
+  EXPECT_NE(open_error(with_header(R"({"t": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})", 4))
+                .find("头部不是合法的 JSON"),
+            std::string::npos);
   // 合法：__metadata__ 被忽略，零元素张量
   EXPECT_EQ(
       open_error(with_header(
@@ -118,6 +122,7 @@ TEST(Checkpoint, IndexErrors) {
   EXPECT_NE(err(R"({"weight_map": {"x": 3}})").find("文件名"), std::string::npos);
   EXPECT_NE(err(R"({"weight_map": {"x": "../a.safetensors"}})").find("非法"), std::string::npos);
   EXPECT_NE(err(R"({"weight_map": {"x": "a.safetensors", "y": "b.safetensors"}})").find("同时出现"), std::string::npos);
+  EXPECT_NE(err(R"({"weight_map": {"x": 1e999}})").find("不是合法的 JSON"), std::string::npos);
   EXPECT_EQ(err(R"({"weight_map": {"x": "a.safetensors"}})"), "");
 }
 
@@ -136,6 +141,32 @@ TEST(Npy, RoundTripAndErrors) {
   bytes.resize(bytes.size() - 4);
   write_text(d.file("d.npy"), bytes);
   EXPECT_THROW(read_npy(d.file("d.npy")), Error);
+  // 零元素数组：没有数据区，不能对空 vector 的 data()（可为空指针）做 memcpy
+  write_npy(d.file("e.npy"), v, {0, 3});
+  const NpyArray e = read_npy(d.file("e.npy"));
+  EXPECT_EQ(e.shape, (std::vector<int64_t>{0, 3}));
+  EXPECT_TRUE(e.data.empty());
+}
+
+// shape 的维度超出 int64、维度之积溢出：都是点名文件的 Error（曾分别抛出 std::out_of_range、有符号溢出）。
+TEST(Npy, HugeShapesAreRejected) {
+  auto error_of = [](const std::string& shape) {
+    const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+    const uint16_t hl = uint16_t(header.size());
+    const std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + std::string(reinterpret_cast<const char*>(&hl), 2) +
+                              header + std::string(16, '\0');
+    try {
+      parse_npy(bytes, "x.npy");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of("99999999999999999999,").find("x.npy"), std::string::npos);
+  EXPECT_NE(error_of("99999999999999999999,").find("过大"), std::string::npos);
+  EXPECT_NE(error_of("4294967296, 4294967296").find("数据长度与 shape 不符"), std::string::npos);
+  EXPECT_NE(error_of("0, 4294967296, 4294967296").find("数据长度与 shape 不符"), std::string::npos);
+  EXPECT_EQ(error_of("2, 2"), "");
 }
 
 }  // namespace
