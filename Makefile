@@ -53,7 +53,7 @@ test-tsan:
 bench: build
 	./$(BUILD)/bench/kernel_bench --benchmark_counters_tabular=true
 
-# src/ 行覆盖率（gcovr），要求 ≥ 85%。
+# src/ 行覆盖率（gcovr），要求 ≥ 85%（CI 执行）。
 coverage:
 	@[ -f $(COV_BUILD)/build.ninja ] || cmake -S . -B $(COV_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 		-DDSINFER_COVERAGE=ON -DDSINFER_BUILD_BENCH=OFF
