@@ -30,7 +30,7 @@ class MtpDraftSource : public DraftSource {
   // MTP 相同（内置模型上约为普通解码的 12%），自适应就总比普通解码慢。所以 k=0 的步把积压截到最近
   // kCatchUpWindow 个位置，并丢掉 MTP 缓存：RoPE 的注意力分数只依赖位置差，整体平移位置不改变窗口内
   // 的结果，草稿只是少看了更早的上下文——接受与否由主模型验证，输出仍然无损。固定 k 时积压不超过 k+1，
-  // 预填充后的第一次追赶仍看完整的提示。
+  // 预填充后的首次追赶仍看完整的提示。
   static constexpr int64_t kCatchUpWindow = 8;
 
  protected:
