@@ -36,6 +36,19 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
+namespace {
+// 子进程中执行 dsinfer（不返回；exec 失败时以 127 退出）
+[[noreturn]] void exec_dsinfer(const std::vector<std::string>& args) {
+  std::string binary = DSINFER_BINARY;
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv{binary.data()};
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(binary.c_str(), argv.data());
+  ::_exit(127);
+}
+}  // namespace
+
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input) {
   ScratchDir d;
   write_text(d.file("in"), input);
@@ -47,13 +60,7 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& input
     ::dup2(in_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
-    std::string binary = DSINFER_BINARY;
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{binary.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
+    exec_dsinfer(args);
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -71,13 +78,7 @@ CliResult run_cli_on_terminal(const std::vector<std::string>& args) {
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) throw std::runtime_error("forkpty 失败");
   if (pid == 0) {
-    std::string binary = DSINFER_BINARY;
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{binary.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
+    exec_dsinfer(args);
   }
   CliResult r;
   char buf[4096];
