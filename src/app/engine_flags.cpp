@@ -21,6 +21,10 @@ void EngineFlags::add_to(FlagSet& flags, bool model_required, bool with_stats) {
                      overrides.emplace_back("mtp.enabled", k > 0 ? "true" : "false");
                      if (k > 0) overrides.emplace_back("mtp.draft_tokens", v);
                    });
+  flags.add_custom(
+      "--mem-budget", "B",
+      "内存预算，如 12G（K/M/G 为 2 的幂；等同 --memory-budget-bytes）：路由专家留在磁盘，按需读入",
+      [this](const std::string&, const std::string& v) { overrides.emplace_back("memory.budget_bytes", v); });
   if (!with_stats) return;
   flags.add_bool("--stats", &stats, "结束后打印性能统计表（stderr）");
   flags.add_string("--stats-json", &stats_json, "把性能统计以 JSON 写入文件");

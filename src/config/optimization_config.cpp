@@ -113,6 +113,27 @@ std::vector<Key> make_keys() {
        "上下文上限：每条序列提示 + 生成的 token 数（0 = 模型的 max_position_embeddings；不得超过它）",
        [](C& c, const std::string& v) { c.max_context = parse_int_value("max_context", v, 0, int64_t(1) << 31); },
        [](const C& c) { return std::to_string(c.max_context); }},
+      {"memory.budget_bytes", Kind::kSize,
+       "内存预算（字节，可写 12G；0 = 不限）：设了以后路由专家留在磁盘、按需读入有限个槽位，"
+       "常驻权重 + 专家槽位 + KV 缓存 + 暂存不超过它；简写 --mem-budget",
+       [](C& c, const std::string& v) { c.memory.budget_bytes = parse_byte_size(v, "memory.budget_bytes"); },
+       [](const C& c) { return std::to_string(c.memory.budget_bytes); }},
+      {"moe.cache_policy", Kind::kEnum,
+       "专家槽位的替换策略：lru（逐出最久未用）| frequency（按 moe.expert_stats 钉住每层最热的专家，其余 LRU）",
+       [](C& c, const std::string& v) {
+         if (v != "lru" && v != "frequency") bad_value("moe.cache_policy", v, "可选：lru、frequency");
+         c.moe.cache_policy = v;
+       },
+       [](const C& c) { return c.moe.cache_policy; }},
+      {"moe.prefetch", Kind::kEnum,
+       "专家预取：off | next-layer（用下一层的路由器在本层输入上预测下一层的专家，本层计算时读入）",
+       [](C& c, const std::string& v) {
+         if (v != "off" && v != "next-layer") bad_value("moe.prefetch", v, "可选：off、next-layer");
+         c.moe.prefetch = v;
+       },
+       [](const C& c) { return c.moe.prefetch; }},
+      {"moe.expert_stats", Kind::kPath, "专家统计文件（dsinfer profile-experts 的输出），frequency 策略据此钉住热专家",
+       [](C& c, const std::string& v) { c.moe.expert_stats = v; }, [](const C& c) { return c.moe.expert_stats; }},
       {"mtp.enabled", Kind::kBool, "启用 MTP 自推测解码",
        [](C& c, const std::string& v) { c.mtp.enabled = parse_bool_value("mtp.enabled", v); },
        [](const C& c) { return bool_str(c.mtp.enabled); }},
@@ -144,11 +165,54 @@ const char* kind_name(Kind k) {
       return "整数";
     case Kind::kBool:
       return "布尔值";
+    case Kind::kSize:
+      return "字节数（整数，或带 K/M/G/T 后缀的字符串）";
+    case Kind::kPath:
+      return "路径字符串";
   }
   return "?";
 }
 
 }  // namespace
+
+uint64_t parse_byte_size(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  uint64_t mult = 1;
+  if (used > 0 && used + 1 == text.size()) {
+    switch (text.back()) {
+      case 'K':
+      case 'k':
+        mult = uint64_t(1) << 10;
+        break;
+      case 'M':
+      case 'm':
+        mult = uint64_t(1) << 20;
+        break;
+      case 'G':
+      case 'g':
+        mult = uint64_t(1) << 30;
+        break;
+      case 'T':
+      case 't':
+        mult = uint64_t(1) << 40;
+        break;
+      default:
+        used = 0;
+    }
+  } else if (used != text.size()) {
+    used = 0;
+  }
+  if (used == 0 || text[0] == '-' || v > (uint64_t(1) << 50) / mult)
+    throw Error(ErrorCode::kConfig,
+                cat("配置项 ", what, " 的取值 '", text, "' 非法（应为字节数，可带 K/M/G/T 后缀，如 12G）"));
+  return uint64_t(v) * mult;
+}
 
 const std::vector<Key>& OptimizationConfig::keys() {
   static const std::vector<Key> k = make_keys();
@@ -194,7 +258,8 @@ void OptimizationConfig::load_toml_text(const std::string& text, const std::stri
     if (!k) throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": 未知配置项 '", name, "'"));
     std::string value;
     const bool ok = (k->kind == Kind::kInt && node->is_integer()) || (k->kind == Kind::kBool && node->is_boolean()) ||
-                    (k->kind == Kind::kEnum && node->is_string());
+                    (k->kind == Kind::kEnum && node->is_string()) || (k->kind == Kind::kPath && node->is_string()) ||
+                    (k->kind == Kind::kSize && (node->is_integer() || node->is_string()));
     if (!ok) throw Error(ErrorCode::kConfig, cat("配置文件 ", source, ": 配置项 ", name, " 应为", kind_name(k->kind)));
     if (node->is_integer())
       value = std::to_string(node->as_integer()->get());
@@ -224,16 +289,24 @@ void OptimizationConfig::load_environment(const EnvLookup& lookup) {
 }
 
 std::string OptimizationConfig::to_toml() const {
-  std::ostringstream top, mtp_section;
+  // 无小节的键在前，其后每个小节（按 keys() 中首次出现的顺序）一段
+  std::ostringstream top;
+  std::vector<std::pair<std::string, std::ostringstream>> sections;
   for (const auto& k : keys()) {
     std::string v = k.get(*this);
-    if (k.kind == Kind::kEnum) v = "\"" + v + "\"";
-    if (k.name.rfind("mtp.", 0) == 0)
-      mtp_section << k.name.substr(4) << " = " << v << "\n";
-    else
+    if (k.kind == Kind::kEnum || k.kind == Kind::kPath) v = "\"" + v + "\"";
+    const size_t dot = k.name.find('.');
+    if (dot == std::string::npos) {
       top << k.name << " = " << v << "\n";
+      continue;
+    }
+    const std::string section = k.name.substr(0, dot);
+    if (sections.empty() || sections.back().first != section) sections.emplace_back(section, std::ostringstream());
+    sections.back().second << k.name.substr(dot + 1) << " = " << v << "\n";
   }
-  return top.str() + "\n[mtp]\n" + mtp_section.str();
+  std::string out = top.str();
+  for (const auto& [name, body] : sections) out += "\n[" + name + "]\n" + body.str();
+  return out;
 }
 
 }  // namespace dsinfer

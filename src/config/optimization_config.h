@@ -29,6 +29,15 @@ struct OptimizationConfig {
   bool bf16_matmul = false;  // matmul_precision = "bf16"：BF16 权重的矩阵乘用 BF16 激活（解码与预填充）
   int64_t prefetch_bytes = 0;  // 单 token GEMV 的软件预取提前量（字节）；0：按 CPU 厂商取默认值
   int64_t max_context = 0;     // 每条序列提示 + 生成的 token 数上限；0：模型的 max_position_embeddings
+  // 内存预算（> 0 时启用专家存储：路由专家留在磁盘，只有有限个槽位常驻，见 docs/moe.md）
+  struct Memory {
+    uint64_t budget_bytes = 0;
+  } memory;
+  struct Moe {
+    std::string cache_policy = "lru";  // lru | frequency
+    std::string prefetch = "off";      // off | next-layer
+    std::string expert_stats;          // profile-experts 写出的专家统计文件（frequency 策略用）
+  } moe;
   struct Mtp {
     bool enabled = false;
     int64_t draft_tokens = 1;  // 每步起草的 token 数 k（1…8）
@@ -36,7 +45,7 @@ struct OptimizationConfig {
     int64_t draft_vocab = 0;   // > 0：起草时只算前 N 个 token 的 logits（0 = 全词表）
   } mtp;
 
-  enum class Kind { kEnum, kInt, kBool };
+  enum class Kind { kEnum, kInt, kBool, kSize, kPath };  // kSize：整数或带 K/M/G/T 后缀的字符串
   struct Key {
     std::string name;  // TOML 键（小节用点号，如 "mtp.enabled"）
     Kind kind;
@@ -62,5 +71,8 @@ struct OptimizationConfig {
 };
 
 std::string mla_mode_name(MlaMode m);
+
+// "12G" / "512M" / "1048576" → 字节（K/M/G/T 为 2 的幂：1G = 2^30）；非法时抛出 Error(kConfig)，消息点名 what
+uint64_t parse_byte_size(const std::string& text, const std::string& what);
 
 }  // namespace dsinfer

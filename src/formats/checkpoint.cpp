@@ -25,7 +25,8 @@ uint64_t file_size(const std::string& path) {
 }
 }  // namespace
 
-Checkpoint::Checkpoint(const std::string& dir, LoadMode mode, FILE* progress) : dir_(dir), mode_(mode) {
+Checkpoint::Checkpoint(const std::string& dir, LoadMode mode, FILE* progress, bool resident_copies)
+    : dir_(dir), mode_(mode), resident_copies_(resident_copies) {
   const std::string index_path = dir + "/model.safetensors.index.json";
   if (file_exists(index_path)) {
     json index = parse_json(read_text_file(index_path), ErrorCode::kFormat, index_path + ": ");
@@ -86,16 +87,12 @@ const TensorInfo& Checkpoint::tensor(const std::string& name) const {
   return *it->second;
 }
 
-Weight Checkpoint::weight(const std::string& name, int64_t rows, int64_t cols) const {
+Checkpoint::WeightSource Checkpoint::weight_source(const std::string& name, int64_t rows, int64_t cols) const {
   const TensorInfo& t = tensor(name);
   if (t.shape != std::vector<int64_t>{rows, cols})
     throw Error(ErrorCode::kFormat, cat("张量 ", name, " 形状不符：期望 ", shape_str({rows, cols}), "，实际 ",
                                         shape_str(t.shape), "（文件 ", *t.file, "）"));
-  Weight w;
-  w.dtype = t.dtype;
-  w.rows = rows;
-  w.cols = cols;
-  w.data = t.data;
+  WeightSource src{&t, nullptr};
   if (t.dtype == DType::kF8E4M3) {
     const std::string sname = name + "_scale_inv";
     auto it = tensors_.find(sname);
@@ -107,9 +104,35 @@ Weight Checkpoint::weight(const std::string& name, int64_t rows, int64_t cols) c
     if (s.dtype != DType::kF32 || s.shape != expect)
       throw Error(ErrorCode::kFormat, cat("张量 ", sname, " 应为 F32 ", shape_str(expect), "，实际 ",
                                           dtype_name(s.dtype), " ", shape_str(s.shape), "（文件 ", *s.file, "）"));
-    w.scale_inv = reinterpret_cast<const float*>(s.data);
+    src.scale_inv = &s;
   }
+  return src;
+}
+
+Weight Checkpoint::weight(const std::string& name, int64_t rows, int64_t cols) const {
+  const WeightSource src = weight_source(name, rows, cols);
+  Weight w;
+  w.dtype = src.data->dtype;
+  w.rows = rows;
+  w.cols = cols;
+  w.data = tensor_data(*src.data);
+  if (src.scale_inv) w.scale_inv = reinterpret_cast<const float*>(tensor_data(*src.scale_inv));
   return w;
+}
+
+const uint8_t* Checkpoint::tensor_data(const TensorInfo& t) const {
+  if (!resident_copies_) return t.data;
+  auto it = copies_.find(&t);
+  if (it == copies_.end()) {
+    const UncachedFile file(*t.file);
+    AlignedBytes buf = allocate_aligned(UncachedFile::span(t.offset, t.nbytes));
+    const size_t head = file.read(t.offset, t.nbytes, buf.get(), cat("张量 ", t.name));
+    // 数据起点不在 buf 开头时整体前移，使张量按页对齐（内核按 64 字节对齐读权重行）
+    if (head) std::memmove(buf.get(), buf.get() + head, t.nbytes);
+    copied_bytes_ += t.nbytes;
+    it = copies_.emplace(&t, std::move(buf)).first;
+  }
+  return it->second.get();
 }
 
 std::vector<float> Checkpoint::vector_f32(const std::string& name, int64_t n) const {
@@ -120,7 +143,7 @@ std::vector<float> Checkpoint::vector_f32(const std::string& name, int64_t n) co
   if (t.dtype == DType::kF8E4M3)
     throw Error(ErrorCode::kFormat, cat("张量 ", name, " 不应为 F8_E4M3（文件 ", *t.file, "）"));
   std::vector<float> v(static_cast<size_t>(n));
-  to_f32(t.dtype, t.data, v.data(), size_t(n));
+  to_f32(t.dtype, tensor_data(t), v.data(), size_t(n));
   return v;
 }
 

@@ -94,6 +94,7 @@ std::map<std::string, TensorInfo> parse_safetensors(const uint8_t* data, size_t 
                      dtype_name(*dtype), " 应有的 ", expect, " 字节不符"));
     info.data = base + begin;
     info.nbytes = size_t(end - begin);
+    info.offset = uint64_t(base - data) + begin;
     info.file = &path;
     auto [pos, inserted] = tensors.emplace(name, std::move(info));
     ranges.push_back({begin, end, &pos->first});

@@ -20,6 +20,7 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   const uint8_t* data = nullptr;  // 指向映射内存，生命周期同 SafetensorsFile
   size_t nbytes = 0;
+  uint64_t offset = 0;                // 数据在文件中的绝对偏移（专家存储按偏移直接读盘）
   const std::string* file = nullptr;  // 所在文件路径（用于错误消息）
 
   int64_t numel() const;

@@ -4,7 +4,8 @@
 
 namespace dsinfer {
 
-DecoderLayer::DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode)
+DecoderLayer::DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode,
+                           ExpertStore& experts)
     : eps_(float(config.rms_norm_eps)),
       hidden_(config.hidden_size),
       attn_norm_(ckpt.vector_f32("model.layers." + std::to_string(layer_index) + ".input_layernorm.weight",
@@ -14,7 +15,7 @@ DecoderLayer::DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, in
       attn_(config, ckpt, "model.layers." + std::to_string(layer_index) + ".self_attn", mode) {
   const std::string mlp = "model.layers." + std::to_string(layer_index) + ".mlp";
   if (config.is_moe_layer(layer_index)) {
-    moe_ = std::make_unique<MoeLayer>(config, ckpt, mlp, layer_index);
+    moe_ = std::make_unique<MoeLayer>(config, ckpt, mlp, layer_index, experts);
   } else {
     mlp_ = std::make_unique<DenseMlp>(ckpt, mlp, config.hidden_size, config.intermediate_size);
   }

@@ -16,13 +16,16 @@ namespace dsinfer {
 class DecoderLayer {
  public:
   // prefix 形如 "model.layers.5"；layer_index 决定稠密 / MoE（ModelConfig::is_moe_layer）。
-  DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode);
+  // MoE 层的路由专家经 experts 取得（model/expert_store.h）。
+  DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode,
+               ExpertStore& experts);
 
   // h[T, hidden] 原地更新；K/V 写入 cache 的第 cache_layer 层。
   void forward(ForwardContext& ctx, float* h, const Batch& batch, KvCache& cache, int64_t cache_layer);
 
   // 解码一个 token 读到的权重字节（MoE 只算路由器、top-k 个专家与共享专家）
   size_t active_weight_bytes() const;
+  MoeLayer* moe() const { return moe_.get(); }  // 稠密层为空
 
  private:
   float eps_;

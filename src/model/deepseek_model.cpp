@@ -5,20 +5,40 @@
 
 #include "core/error.h"
 #include "kernels/kernels.h"
+#include "model/resident_expert_store.h"
 
 namespace dsinfer {
 
 DeepseekModel::DeepseekModel(const std::string& dir, const ModelOptions& options)
     : config_(load_model_config(dir)),
       options_(options),
-      ckpt_(std::make_unique<Checkpoint>(dir, options.load_mode, options.progress)) {
+      ckpt_(std::make_unique<Checkpoint>(dir, options.memory.budget_bytes ? LoadMode::kMmap : options.load_mode,
+                                         options.progress, options.memory.budget_bytes > 0)) {
   const int64_t V = config_.vocab_size, D = config_.hidden_size;
+  if (options_.memory.budget_bytes > 0 && config_.n_routed_experts > 0) {
+    plan_ = plan_memory(config_, *ckpt_, options_.memory);
+    if (!plan_.fits()) throw Error(ErrorCode::kConfig, plan_.shortfall());
+    TieredExpertStoreOptions o = options_.experts;
+    o.slots_per_layer = plan_.slots_per_layer;
+    auto tiered = std::make_unique<TieredExpertStore>(config_, *ckpt_, o);
+    tiered_ = tiered.get();
+    experts_ = std::move(tiered);
+  } else {
+    experts_ = std::make_unique<ResidentExpertStore>(config_, *ckpt_);
+  }
   embed_ = ckpt_->weight("model.embed_tokens.weight", V, D);
   head_ = std::make_unique<OutputHead>(ckpt_->vector_f32("model.norm.weight", D),
                                        config_.tie_word_embeddings ? embed_ : ckpt_->weight("lm_head.weight", V, D),
                                        float(config_.rms_norm_eps));
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l)
-    layers_.push_back(std::make_unique<DecoderLayer>(config_, *ckpt_, l, options_.mla_mode));
+    layers_.push_back(std::make_unique<DecoderLayer>(config_, *ckpt_, l, options_.mla_mode, *experts_));
+  // 每个 MoE 层知道下一个 MoE 层（next-layer 预取用）
+  MoeLayer* prev = nullptr;
+  for (const auto& layer : layers_)
+    if (MoeLayer* moe = layer->moe()) {
+      if (prev) prev->set_next(moe);
+      prev = moe;
+    }
 }
 
 KvCache DeepseekModel::make_cache(DType dtype, int64_t block_tokens) const {

@@ -16,14 +16,24 @@
 #include "model/decoder_layer.h"
 #include "model/forward_context.h"
 #include "model/kv_cache.h"
+#include "model/memory_plan.h"
 #include "model/output_head.h"
+#include "model/tiered_expert_store.h"
 
 namespace dsinfer {
 
 struct ModelOptions {
+  ModelOptions() = default;
+  explicit ModelOptions(MlaMode mode, LoadMode load = LoadMode::kMmap, FILE* progress_to = nullptr)
+      : mla_mode(mode), load_mode(load), progress(progress_to) {}
+
   MlaMode mla_mode = MlaMode::kLatent;
   LoadMode load_mode = LoadMode::kMmap;
   FILE* progress = nullptr;  // 非空：加载权重时在这里显示进度条（不是终端时不显示）
+  // 内存预算（0 = 全部常驻）。设了以后：非专家权重逐个读入匿名内存，路由专家交给 TieredExpertStore，
+  // 槽位数由 plan_memory 按 memory 请求算出；放不下时构造即抛出 Error(kConfig) 说明差在哪里。
+  MemoryRequest memory;
+  TieredExpertStoreOptions experts;  // slots_per_layer 由预算算出，其余（策略、预取、统计）照用
 };
 
 // 要求输出的行（按在 Batch 中的先后顺序）的结果。
@@ -44,6 +54,11 @@ class DeepseekModel {
   const ModelConfig& config() const { return config_; }
   const Checkpoint& checkpoint() const { return *ckpt_; }
   const ModelOptions& options() const { return options_; }
+  // 路由专家的来源（全部常驻，或内存预算下的分级存储）；MTP 模块的 MoE 层也用它
+  ExpertStore& experts() const { return *experts_; }
+  // 内存预算的账目（未设预算时 budget_bytes = 0）
+  const MemoryPlan& memory_plan() const { return plan_; }
+  const TieredExpertStore* tiered_experts() const { return tiered_; }
 
   // 主模型的 KV 缓存（每层一行，行长度由 MLA 模式决定）。
   KvCache make_cache(DType dtype, int64_t block_tokens = 64) const;
@@ -61,6 +76,9 @@ class DeepseekModel {
   ModelConfig config_;
   ModelOptions options_;
   std::unique_ptr<Checkpoint> ckpt_;
+  MemoryPlan plan_;
+  std::unique_ptr<ExpertStore> experts_;
+  const TieredExpertStore* tiered_ = nullptr;
   Weight embed_;
   std::unique_ptr<OutputHead> head_;
   std::vector<std::unique_ptr<DecoderLayer>> layers_;

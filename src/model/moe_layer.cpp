@@ -6,19 +6,15 @@
 
 namespace dsinfer {
 
-MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index)
+MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index,
+                   ExpertStore& experts)
     : layer_index_(layer_index),
       hidden_(config.hidden_size),
       inter_(config.moe_intermediate_size),
       shared_inter_(config.n_shared_experts * config.moe_intermediate_size),
-      router_(config, ckpt, prefix) {
-  experts_.reserve(size_t(config.n_routed_experts));
-  for (int64_t e = 0; e < config.n_routed_experts; ++e) {
-    const std::string p = prefix + ".experts." + std::to_string(e);
-    experts_.push_back({ckpt.weight(p + ".gate_proj.weight", inter_, hidden_),
-                        ckpt.weight(p + ".up_proj.weight", inter_, hidden_),
-                        ckpt.weight(p + ".down_proj.weight", hidden_, inter_)});
-  }
+      router_(config, ckpt, prefix),
+      experts_(experts) {
+  experts_.add_layer(layer_index);
   if (shared_inter_ > 0) {
     const std::string p = prefix + ".shared_experts";
     shared_ = {ckpt.weight(p + ".gate_proj.weight", shared_inter_, hidden_),
@@ -28,14 +24,37 @@ MoeLayer::MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std:
 }
 
 size_t MoeLayer::active_weight_bytes() const {
-  const auto& e = experts_.front();
   return router_.gate().bytes() + shared_.gate.bytes() + shared_.up.bytes() + shared_.down.bytes() +
-         size_t(router_.top_k()) * (e.gate.bytes() + e.up.bytes() + e.down.bytes());
+         size_t(router_.top_k()) * experts_.expert_bytes(layer_index_);
+}
+
+// 预测：把下一 MoE 层的路由器作用在本层的输入上（相邻层的隐状态变化小，预测多半命中），
+// 让存储在本层计算的同时读入预测到的专家。预测错只浪费读盘，不影响结果。
+void MoeLayer::prefetch_next(ForwardContext& ctx, const float* x, int64_t T) {
+  const MoeRouter& r = next_->router_;
+  const int64_t E = r.gate().rows, K = r.top_k(), D = hidden_;
+  router_logits_.resize(size_t(T * E));
+  kernels::matmul(ctx.kernels, x, D, T, r.gate(), router_logits_.data(), E);
+  route_scratch_.resize(size_t(2 * E));
+  choices_.resize(size_t(T * K));
+  weights_.resize(size_t(T * K));
+  std::vector<bool> seen(size_t(E), false);
+  predicted_.clear();
+  for (int64_t t = 0; t < T; ++t) {
+    r.route(router_logits_.data() + t * E, choices_.data() + t * K, weights_.data() + t * K, route_scratch_.data());
+    for (int64_t k = 0; k < K; ++k) {
+      const int32_t e = choices_[size_t(t * K + k)];
+      if (!seen[size_t(e)]) predicted_.push_back(e);
+      seen[size_t(e)] = true;
+    }
+  }
+  next_->experts_.prefetch(next_->layer_index_, predicted_.data(), int64_t(predicted_.size()), ctx.monitor);
 }
 
 void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, float* out) {
   ScopedTimer timer(ctx.monitor, Phase::kMoe);
-  const int64_t E = int64_t(experts_.size()), K = router_.top_k(), T = n_tokens, D = hidden_;
+  const int64_t E = router_.gate().rows, K = router_.top_k(), T = n_tokens, D = hidden_;
+  if (next_ && experts_.wants_prefetch()) prefetch_next(ctx, x, T);
 
   // 1. 路由
   router_logits_.resize(size_t(T * E));
@@ -67,36 +86,53 @@ void MoeLayer::forward(ForwardContext& ctx, const float* x, int64_t n_tokens, fl
   gathered_.resize(size_t(T * K * D));
   for (int64_t s = 0; s < T * K; ++s)
     std::memcpy(gathered_.data() + s * D, x + int64_t(slot_token_[size_t(s)]) * D, size_t(D) * sizeof(float));
+  needed_.clear();
+  for (int64_t e = 0; e < E; ++e)
+    if (counts_[size_t(e)]) {
+      needed_.push_back(int32_t(e));
+      if (ctx.monitor) ctx.monitor->add_expert_load(layer_index_, e, counts_[size_t(e)]);
+    }
 
-  // 3. 所有被选中专家与共享专家的 gate/up 一批完成，silu，再 down 一批完成
+  // 3. 逐波：取得一批驻留的专家，其（第一波还有共享专家的）gate/up 一批完成，silu，再 down 一批完成
   const int64_t I = inter_, S = shared_inter_;
   gate_out_.resize(size_t(T * K * I));
   up_out_.resize(size_t(T * K * I));
   down_out_.resize(size_t(T * K * D));
   shared_gate_.resize(size_t(T * S));
   shared_up_.resize(size_t(T * S));
-  jobs_.clear();
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
-    if (!n) continue;
-    if (ctx.monitor) ctx.monitor->add_expert_load(layer_index_, e, n);
-    jobs_.push_back({gathered_.data() + o * D, D, n, &experts_[size_t(e)].gate, gate_out_.data() + o * I, I});
-    jobs_.push_back({gathered_.data() + o * D, D, n, &experts_[size_t(e)].up, up_out_.data() + o * I, I});
+  wave_.resize(needed_.size());
+  size_t done = 0;
+  while (done < needed_.size()) {
+    const bool first = done == 0;
+    const int64_t m = experts_.acquire(layer_index_, needed_.data() + done, int64_t(needed_.size() - done),
+                                       wave_.data(), ctx.monitor);
+    jobs_.clear();
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t e = needed_[done + size_t(i)];
+      const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
+      jobs_.push_back({gathered_.data() + o * D, D, n, &wave_[size_t(i)]->gate, gate_out_.data() + o * I, I});
+      jobs_.push_back({gathered_.data() + o * D, D, n, &wave_[size_t(i)]->up, up_out_.data() + o * I, I});
+    }
+    if (first && S > 0) {
+      jobs_.push_back({x, D, T, &shared_.gate, shared_gate_.data(), S});
+      jobs_.push_back({x, D, T, &shared_.up, shared_up_.data(), S});
+    }
+    kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
+    jobs_.clear();
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t e = needed_[done + size_t(i)];
+      const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
+      float* g = gate_out_.data() + o * I;
+      kernels::silu_mul(ctx.kernels, g, up_out_.data() + o * I, g, n * I);
+      jobs_.push_back({g, I, n, &wave_[size_t(i)]->down, down_out_.data() + o * D, D});
+    }
+    if (first && S > 0) {
+      kernels::silu_mul(ctx.kernels, shared_gate_.data(), shared_up_.data(), shared_gate_.data(), T * S);
+      jobs_.push_back({shared_gate_.data(), S, T, &shared_.down, out, D});
+    }
+    kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
+    done += size_t(m);
   }
-  if (S > 0) {
-    jobs_.push_back({x, D, T, &shared_.gate, shared_gate_.data(), S});
-    jobs_.push_back({x, D, T, &shared_.up, shared_up_.data(), S});
-  }
-  kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
-  kernels::silu_mul(ctx.kernels, gate_out_.data(), up_out_.data(), gate_out_.data(), T * K * I);
-  if (S > 0) kernels::silu_mul(ctx.kernels, shared_gate_.data(), shared_up_.data(), shared_gate_.data(), T * S);
-  jobs_.clear();
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t n = counts_[size_t(e)], o = offsets_[size_t(e)];
-    if (n) jobs_.push_back({gate_out_.data() + o * I, I, n, &experts_[size_t(e)].down, down_out_.data() + o * D, D});
-  }
-  if (S > 0) jobs_.push_back({shared_gate_.data(), S, T, &shared_.down, out, D});
-  kernels::matmul_batch(ctx.kernels, jobs_.data(), jobs_.size());
 
   // 4. 共享专家输出（已写入 out）+ 路由专家的加权累加（f32，与 HF 的 moe_infer 一致）
   if (S == 0) std::fill(out, out + T * D, 0.0f);

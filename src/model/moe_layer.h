@@ -1,7 +1,9 @@
 // MoeLayer：路由 + 路由专家 + 共享专家。专家按专家分组执行：路由到专家 e 的所有 token
-// 被聚合成一个矩阵，一次矩阵乘完成；所有被选专家与共享专家（看作接收全部 token 的专家）的
-// gate/up 合成一批、down 合成一批，各在一次并行区内按代价均分给线程——每层只同步三次
-// （路由、gate/up、down）。每层的专家负载计入 PerformanceMonitor。
+// 被聚合成一个矩阵，一次矩阵乘完成；被选专家与共享专家（看作接收全部 token 的专家）的
+// gate/up 合成一批、down 合成一批，各在一次并行区内按代价均分给线程。每层的专家负载计入 PerformanceMonitor。
+// 路由专家的权重经 ExpertStore 取得：全部常驻时一批算完；内存预算下槽位放不下本次用到的全部专家时
+// 分几“波”算（每波是能同时驻留的一批专家），每个专家在一次前向（一个预填充块）里只读一次盘。
+// 最后的加权累加在所有波之后按固定顺序进行，所以分几波都与全部常驻时逐位相同。
 #pragma once
 
 #include <memory>
@@ -12,6 +14,7 @@
 #include "formats/checkpoint.h"
 #include "formats/model_config.h"
 #include "kernels/kernels.h"
+#include "model/expert_store.h"
 #include "model/forward_context.h"
 #include "model/moe_router.h"
 
@@ -19,11 +22,16 @@ namespace dsinfer {
 
 class MoeLayer {
  public:
-  // prefix 形如 "model.layers.3.mlp"；layer_index 用于负载统计
-  MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index);
+  // prefix 形如 "model.layers.3.mlp"；layer_index 是负载统计与专家存储中的层号
+  MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index,
+           ExpertStore& experts);
 
   // out[T, hidden] = MoE(x[T, hidden])（覆盖写）
   void forward(ForwardContext& ctx, const float* x, int64_t n_tokens, float* out);
+
+  // 下一个 MoE 层（存储需要预取时，用它的路由器在本层输入上预测它要用的专家）
+  void set_next(const MoeLayer* next) { next_ = next; }
+  const MoeRouter& router() const { return router_; }
 
   // 每个 token 实际读到的权重字节（路由器 + top-k 个专家 + 共享专家）
   size_t active_weight_bytes() const;
@@ -32,9 +40,12 @@ class MoeLayer {
   struct Expert {
     Weight gate, up, down;
   };
+  void prefetch_next(ForwardContext& ctx, const float* x, int64_t n_tokens);
+
   int64_t layer_index_, hidden_, inter_, shared_inter_;
   MoeRouter router_;
-  std::vector<Expert> experts_;
+  ExpertStore& experts_;
+  const MoeLayer* next_ = nullptr;
   Expert shared_;  // n_shared_experts = 0 时为空
 
   // 暂存（只增不减）
@@ -42,6 +53,8 @@ class MoeLayer {
   Buffer<float> shared_gate_, shared_up_;
   Buffer<int32_t> choices_, counts_, offsets_, slot_token_;
   Buffer<float> slot_weight_;
+  std::vector<int32_t> needed_, predicted_;
+  std::vector<const ExpertWeights*> wave_;
   std::vector<kernels::MatmulJob> jobs_;
 };
 

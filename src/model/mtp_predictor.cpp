@@ -24,7 +24,7 @@ MtpPredictor::MtpPredictor(const DeepseekModel& main, MlaMode mode)
     m.eh_proj = ckpt.weight(p + ".eh_proj.weight", D, 2 * D);
     m.enorm = ckpt.vector_f32(p + ".enorm.weight", D);
     m.hnorm = ckpt.vector_f32(p + ".hnorm.weight", D);
-    m.layer = std::make_unique<DecoderLayer>(c, ckpt, l, mode);
+    m.layer = std::make_unique<DecoderLayer>(c, ckpt, l, mode, main.experts());
     m.head = std::make_unique<OutputHead>(
         ckpt.vector_f32(p + ".shared_head.norm.weight", D),
         ckpt.has(p + ".shared_head.head.weight") ? ckpt.weight(p + ".shared_head.head.weight", V, D) : main.lm_head(),

@@ -29,6 +29,40 @@ Json phase_subtree(const PhaseTree& tree, size_t node, double total) {
 
 }  // namespace
 
+namespace {
+Json expert_cache_json(const ExpertCacheStats& c, int64_t tokens) {
+  Json layers = Json::array();
+  for (size_t l = 0; l < c.layers.size(); ++l) {
+    const auto& L = c.layers[l];
+    if (L.hits + L.misses == 0) continue;
+    layers.push_back(
+        {{"layer", l}, {"hits", L.hits}, {"misses", L.misses}, {"hit_rate", ExpertCacheStats::rate(L.hits, L.misses)}});
+  }
+  return {{"policy", c.policy},
+          {"prefetch", c.prefetch},
+          {"slots_per_layer", c.slots_per_layer},
+          {"pinned_per_layer", c.pinned_per_layer},
+          {"direct_io", c.direct_io},
+          {"hits", c.hits()},
+          {"misses", c.misses()},
+          {"hit_rate", c.hit_rate()},
+          {"layers", layers},
+          {"bytes_read", c.bytes_read},
+          {"bytes_read_per_token", tokens ? double(c.bytes_read) / double(tokens) : 0.0},
+          {"prefetch_issued", c.prefetch_issued},
+          {"prefetch_used", c.prefetch_used},
+          {"prefetch_precision", c.prefetch_precision()},
+          {"prefetch_recall", c.prefetch_recall()},
+          {"stall_seconds", c.stall_seconds},
+          {"io_seconds", c.io_seconds},
+          {"read_gbps", c.read_gbps()}};
+}
+}  // namespace
+
+std::string PerformanceMonitor::expert_cache_json_text() const {
+  return expert_cache_json(expert_cache_, prefill_tokens_ + decode_tokens_).dump();
+}
+
 std::string PerformanceMonitor::json() const {
   Json j;
   const double total = phases_.total_seconds();
@@ -67,6 +101,7 @@ std::string PerformanceMonitor::json() const {
   j["dense_layers"] = dense;
   j["n_routed_experts"] = expert_load_.n_experts();
   j["expert_imbalance"] = imbalance;
+  if (expert_cache_.enabled) j["expert_cache"] = expert_cache_json(expert_cache_, prefill_tokens_ + decode_tokens_);
   j["mtp_acceptance_by_depth"] = mtp_acceptance_by_depth();
   j["mtp_mean_accepted"] = mtp_mean_accepted();
   j["mtp_steps"] = mtp_steps_;

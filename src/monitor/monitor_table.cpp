@@ -44,6 +44,31 @@ void imbalance_rows(std::ostringstream& os, const ExpertLoad& load) {
   if (header && !dense.empty()) os << "  稠密层: " << dense << "\n";
 }
 
+void expert_cache_rows(std::ostringstream& os, const ExpertCacheStats& c, int64_t tokens) {
+  if (!c.enabled) return;
+  char line[1024];
+  std::snprintf(line, sizeof line,
+                "专家存储（%s，预取 %s，每层 %lld 个槽位，钉住 %lld 个，%s）:\n"
+                "  命中率 %.1f%%（命中 %lld / 未命中 %lld），读盘 %.1f MiB（每 token %.2f MiB），"
+                "等待读盘 %.3f s，读带宽 %.2f GB/s\n"
+                "  预取 %lld 次，用上 %lld 次：精确率 %.1f%%，召回率 %.1f%%\n",
+                c.policy.c_str(), c.prefetch.c_str(), (long long)c.slots_per_layer, (long long)c.pinned_per_layer,
+                c.direct_io ? "O_DIRECT" : "普通读 + 丢弃页缓存", 100 * c.hit_rate(), (long long)c.hits(),
+                (long long)c.misses(), double(c.bytes_read) / 1048576.0,
+                tokens ? double(c.bytes_read) / double(tokens) / 1048576.0 : 0.0, c.stall_seconds, c.read_gbps(),
+                (long long)c.prefetch_issued, (long long)c.prefetch_used, 100 * c.prefetch_precision(),
+                100 * c.prefetch_recall());
+  os << line;
+  os << "  各层命中率:";
+  for (size_t l = 0; l < c.layers.size(); ++l) {
+    const auto& L = c.layers[l];
+    if (L.hits + L.misses == 0) continue;
+    std::snprintf(line, sizeof line, " %zu:%.0f%%", l, 100 * ExpertCacheStats::rate(L.hits, L.misses));
+    os << line;
+  }
+  os << "\n";
+}
+
 }  // namespace
 
 std::string PerformanceMonitor::table() const {
@@ -70,6 +95,7 @@ std::string PerformanceMonitor::table() const {
                 double(weight_bytes_) / 1048576.0);
   os << line;
   imbalance_rows(os, expert_load_);
+  expert_cache_rows(os, expert_cache_, prefill_tokens_ + decode_tokens_);
   if (mtp_steps_) {
     os << "MTP 各深度接受率:";
     for (double a : mtp_acceptance_by_depth()) {

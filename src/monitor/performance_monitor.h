@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/expert_cache_stats.h"
 #include "monitor/expert_load.h"
 #include "monitor/latency_stats.h"
 #include "monitor/phase_tree.h"
@@ -37,6 +38,9 @@ class PerformanceMonitor {
   }
   // 某 MoE 层的专家 e 被路由到 n 个 token
   void add_expert_load(int64_t layer, int64_t expert, int64_t n) { expert_load_.add(layer, expert, n); }
+  // 专家存储（内存预算下）的命中、读盘与预取统计；存储在前向中直接累加
+  ExpertCacheStats& expert_cache() { return expert_cache_; }
+  const ExpertCacheStats& expert_cache() const { return expert_cache_; }
   // 一次 MTP 推测步：起草 drafted 个，接受前 accepted 个（按深度统计）
   void add_mtp_step(int64_t drafted, int64_t accepted);
 
@@ -57,6 +61,8 @@ class PerformanceMonitor {
 
   std::string table() const;  // monitor_table.cpp
   std::string json() const;   // monitor_json.cpp
+  // --stats-json 的 "expert_cache" 对象（JSON 文本；bench --json 也嵌入它）
+  std::string expert_cache_json_text() const;
 
  private:
   PhaseTree phases_;
@@ -65,6 +71,7 @@ class PerformanceMonitor {
   LatencySamples ttft_;
   size_t kv_bytes_used_ = 0, kv_bytes_allocated_ = 0, weight_bytes_ = 0;
   ExpertLoad expert_load_;
+  ExpertCacheStats expert_cache_;
   std::vector<int64_t> mtp_drafted_by_depth_, mtp_accepted_by_depth_;
   int64_t mtp_steps_ = 0, mtp_accepted_total_ = 0;
 };

@@ -9,7 +9,11 @@
 
 namespace dsinfer {
 
-// 生效的上下文上限：max_context（0 = 模型的 max_position_embeddings）。
+// 设了内存预算而没设 max_context 时，默认上限取 min(max_position_embeddings, kBudgetDefaultContext)：
+// KV 缓存按上限计入预算，用模型的最长位置（可达十几万）会把预算全给 KV。
+inline constexpr int64_t kBudgetDefaultContext = 4096;
+
+// 生效的上下文上限：max_context（0 = 模型的 max_position_embeddings，或见上面的预算默认值）。
 // max_context 超过 max_position_embeddings 时抛出 Error(kConfig)，消息给出两个数。
 int64_t context_limit(const ModelConfig& model, const OptimizationConfig& config);
 

@@ -2,13 +2,23 @@
 
 #include "runtime/context_limit.h"
 #include "runtime/kernel_options.h"
+#include "runtime/model_options.h"
 
 namespace dsinfer {
 
 Engine::Engine(const std::string& model_dir, const OptimizationConfig& config)
     : config_(config), pool_(int(config.threads)), kernels_(pool_, kernel_options(config_)) {
-  model_ = std::make_unique<DeepseekModel>(model_dir, ModelOptions{config_.mla_mode, config_.load_mode, stderr});
+  model_ = std::make_unique<DeepseekModel>(model_dir, model_options(model_dir, config_, int64_t(pool_.size())));
   monitor_.set_weight_bytes(model_->checkpoint().file_bytes());
+  if (const TieredExpertStore* store = model_->tiered_experts()) {
+    ExpertCacheStats& st = monitor_.expert_cache();
+    st.enabled = true;
+    st.policy = config_.moe.cache_policy;
+    st.prefetch = config_.moe.prefetch;
+    st.slots_per_layer = model_->memory_plan().slots_per_layer;
+    st.pinned_per_layer = store->pinned_per_layer();
+    st.direct_io = store->direct_io();
+  }
   // 专家负载矩阵的形状：主干各层，启用 MTP 时再加 NextN 层（层号接在主干之后）
   const ModelConfig& c = model_->config();
   std::vector<bool> moe_layers(size_t(c.num_hidden_layers + (config_.mtp.enabled ? c.num_nextn_predict_layers : 0)));

@@ -386,7 +386,17 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
     const typename S::V den = S::add(one, S::exp(S::sub(S::zero(), g)));
     S::store(out + k, S::div(S::mul(g, S::load(up + k)), den));
   }
-  for (; k < n; ++k) out[k] = gate[k] * up[k] / (1.0f + std::exp(-gate[k]));
+  // 尾部补齐成一个整向量再算：每个元素都走同一条向量公式，结果与调用时如何分段无关
+  // （MoE 在内存预算下按专家分段调用，必须与一次整段调用逐位相同）
+  if (k < n) {
+    alignas(64) float g[W] = {}, u[W] = {}, o[W];
+    std::copy(gate + k, gate + n, g);
+    std::copy(up + k, up + n, u);
+    const typename S::V gv = S::load(g);
+    const typename S::V den = S::add(one, S::exp(S::sub(S::zero(), gv)));
+    S::store(o, S::div(S::mul(gv, S::load(u)), den));
+    std::copy(o, o + (n - k), out + k);
+  }
 }
 
 template <class S>
