@@ -5,17 +5,18 @@
 namespace dsinfer {
 
 DecoderLayer::DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode,
-                           ExpertStore& experts)
+                           ExpertStore& experts, LayerScratch& scratch)
     : eps_(float(config.rms_norm_eps)),
       hidden_(config.hidden_size),
       attn_norm_(ckpt.vector_f32("model.layers." + std::to_string(layer_index) + ".input_layernorm.weight",
                                  config.hidden_size)),
       ffn_norm_(ckpt.vector_f32("model.layers." + std::to_string(layer_index) + ".post_attention_layernorm.weight",
                                 config.hidden_size)),
-      attn_(config, ckpt, "model.layers." + std::to_string(layer_index) + ".self_attn", mode) {
+      attn_(config, ckpt, "model.layers." + std::to_string(layer_index) + ".self_attn", mode, scratch.attn),
+      s_(scratch) {
   const std::string mlp = "model.layers." + std::to_string(layer_index) + ".mlp";
   if (config.is_moe_layer(layer_index)) {
-    moe_ = std::make_unique<MoeLayer>(config, ckpt, mlp, layer_index, experts);
+    moe_ = std::make_unique<MoeLayer>(config, ckpt, mlp, layer_index, experts, scratch.moe);
   } else {
     mlp_ = std::make_unique<DenseMlp>(ckpt, mlp, config.hidden_size, config.intermediate_size);
   }
@@ -23,21 +24,21 @@ DecoderLayer::DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, in
 
 void DecoderLayer::forward(ForwardContext& ctx, float* h, const Batch& batch, KvCache& cache, int64_t cache_layer) {
   const int64_t T = batch.size(), D = hidden_;
-  xn_.resize(size_t(T * D));
-  tmp_.resize(size_t(T * D));
+  s_.xn.resize(size_t(T * D));
+  s_.tmp.resize(size_t(T * D));
   for (int64_t t = 0; t < T; ++t)
-    kernels::rms_norm(ctx.kernels, h + t * D, attn_norm_.data(), xn_.data() + t * D, D, eps_);
-  attn_.forward(ctx, xn_.data(), batch, cache, cache_layer, tmp_.data());
-  kernels::axpy(ctx.kernels, 1.0f, tmp_.data(), h, T * D);
+    kernels::rms_norm(ctx.kernels, h + t * D, attn_norm_.data(), s_.xn.data() + t * D, D, eps_);
+  attn_.forward(ctx, s_.xn.data(), batch, cache, cache_layer, s_.tmp.data());
+  kernels::axpy(ctx.kernels, 1.0f, s_.tmp.data(), h, T * D);
   for (int64_t t = 0; t < T; ++t)
-    kernels::rms_norm(ctx.kernels, h + t * D, ffn_norm_.data(), xn_.data() + t * D, D, eps_);
+    kernels::rms_norm(ctx.kernels, h + t * D, ffn_norm_.data(), s_.xn.data() + t * D, D, eps_);
   if (moe_) {
-    moe_->forward(ctx, xn_.data(), T, tmp_.data());
+    moe_->forward(ctx, s_.xn.data(), T, s_.tmp.data());
   } else {
     ScopedTimer timer(ctx.monitor, Phase::kDenseMlp);
-    mlp_->forward(ctx, xn_.data(), T, tmp_.data());
+    mlp_->forward(ctx, s_.xn.data(), T, s_.tmp.data());
   }
-  kernels::axpy(ctx.kernels, 1.0f, tmp_.data(), h, T * D);
+  kernels::axpy(ctx.kernels, 1.0f, s_.tmp.data(), h, T * D);
 }
 
 size_t DecoderLayer::active_weight_bytes() const {

@@ -13,12 +13,19 @@
 
 namespace dsinfer {
 
+// 一层的暂存：注意力、MoE 与残差各一份，整个模型（或 MTP 模块）共用，层逐个执行。
+struct LayerScratch {
+  Buffer<float> xn, tmp;  // [T, hidden]：归一化后的输入、子层输出
+  MlaScratch attn;
+  MoeScratch moe;
+};
+
 class DecoderLayer {
  public:
   // prefix 形如 "model.layers.5"；layer_index 决定稠密 / MoE（ModelConfig::is_moe_layer）。
   // MoE 层的路由专家经 experts 取得（model/expert_store.h）。
   DecoderLayer(const ModelConfig& config, const Checkpoint& ckpt, int64_t layer_index, MlaMode mode,
-               ExpertStore& experts);
+               ExpertStore& experts, LayerScratch& scratch);
 
   // h[T, hidden] 原地更新；K/V 写入 cache 的第 cache_layer 层。
   void forward(ForwardContext& ctx, float* h, const Batch& batch, KvCache& cache, int64_t cache_layer);
@@ -34,7 +41,7 @@ class DecoderLayer {
   MlaAttention attn_;
   std::unique_ptr<DenseMlp> mlp_;
   std::unique_ptr<MoeLayer> moe_;
-  Buffer<float> xn_, tmp_;
+  LayerScratch& s_;
 };
 
 }  // namespace dsinfer

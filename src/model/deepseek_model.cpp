@@ -15,6 +15,7 @@ DeepseekModel::DeepseekModel(const std::string& dir, const ModelOptions& options
       ckpt_(std::make_unique<Checkpoint>(dir, options.memory.budget_bytes ? LoadMode::kMmap : options.load_mode,
                                          options.progress, options.memory.budget_bytes > 0)) {
   const int64_t V = config_.vocab_size, D = config_.hidden_size;
+  scratch_ = std::make_unique<LayerScratch>();
   if (options_.memory.budget_bytes > 0 && config_.n_routed_experts > 0) {
     plan_ = plan_memory(config_, *ckpt_, options_.memory);
     if (!plan_.fits()) throw Error(ErrorCode::kConfig, plan_.shortfall());
@@ -31,7 +32,7 @@ DeepseekModel::DeepseekModel(const std::string& dir, const ModelOptions& options
                                        config_.tie_word_embeddings ? embed_ : ckpt_->weight("lm_head.weight", V, D),
                                        float(config_.rms_norm_eps));
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l)
-    layers_.push_back(std::make_unique<DecoderLayer>(config_, *ckpt_, l, options_.mla_mode, *experts_));
+    layers_.push_back(std::make_unique<DecoderLayer>(config_, *ckpt_, l, options_.mla_mode, *experts_, *scratch_));
   // 每个 MoE 层知道下一个 MoE 层（next-layer 预取用）
   MoeLayer* prev = nullptr;
   for (const auto& layer : layers_)

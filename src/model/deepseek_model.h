@@ -81,6 +81,7 @@ class DeepseekModel {
   const TieredExpertStore* tiered_ = nullptr;
   Weight embed_;
   std::unique_ptr<OutputHead> head_;
+  std::unique_ptr<LayerScratch> scratch_;  // 各层共用的暂存（地址固定）
   std::vector<std::unique_ptr<DecoderLayer>> layers_;
   Buffer<float> h_;
 };

@@ -30,14 +30,14 @@ uint64_t scratch_estimate(const ModelConfig& c, int64_t T, int64_t threads, int6
   const int64_t D = c.hidden_size, H = c.num_attention_heads, L = c.kv_lora_rank, R = c.qk_rope_head_dim;
   const int64_t K = std::max<int64_t>(c.num_experts_per_tok, 1), I = c.moe_intermediate_size;
   const int64_t S = c.n_shared_experts * c.moe_intermediate_size;
-  int64_t floats = 3 * T * D;                                     // h、xn、tmp
-  floats += T * (c.q_lora_rank + H * c.qk_head_dim() + L + R);    // q_a、q、kv
-  floats += T * H * (c.qk_nope_head_dim + c.v_head_dim);          // expanded 模式的 kv_b 输出
-  floats += T * H * (L + R) + T * H * L + T * H * c.v_head_dim;   // q_cat、o_lat、o
-  floats += threads * H * ctx;                                    // 每线程的注意力分数
+  int64_t floats = 3 * T * D;                                                    // h、xn、tmp
+  floats += T * (c.q_lora_rank + H * c.qk_head_dim() + L + R);                   // q_a、q、kv
+  floats += T * H * (c.qk_nope_head_dim + c.v_head_dim);                         // expanded 模式的 kv_b 输出
+  floats += T * H * (L + R) + T * H * L + T * H * c.v_head_dim;                  // q_cat、o_lat、o
+  floats += threads * H * ctx;                                                   // 每线程的注意力分数
   floats += T * c.n_routed_experts + 2 * T * K * D + 2 * T * K * I + 2 * T * S;  // MoE
-  floats += std::max<int64_t>(c.intermediate_size, 1) * T * 2;   // 稠密层 gate/up
-  floats += 2 * c.vocab_size;                                     // logits
+  floats += std::max<int64_t>(c.intermediate_size, 1) * T * 2;                   // 稠密层 gate/up
+  floats += 2 * c.vocab_size;                                                    // logits
   return uint64_t(floats) * 4;
 }
 
@@ -64,8 +64,8 @@ MemoryPlan plan_memory(const ModelConfig& c, const Checkpoint& ckpt, const Memor
   // MLA 吸收路径从 kv_b_proj 派生的 W_UKᵀ 与 W_UV（按 kv_b_proj 的 dtype 存放）
   const std::string kvb = "model.layers.0.self_attn.kv_b_proj.weight";
   const size_t es = ckpt.has(kvb) ? dtype_size(ckpt.tensor(kvb).dtype) : 4;
-  p.resident_bytes += uint64_t(n_layers) * uint64_t(c.num_attention_heads * c.kv_lora_rank *
-                                                    (c.qk_nope_head_dim + c.v_head_dim)) * es;
+  p.resident_bytes +=
+      uint64_t(n_layers) * uint64_t(c.num_attention_heads * c.kv_lora_rank * (c.qk_nope_head_dim + c.v_head_dim)) * es;
   p.n_experts = c.n_routed_experts;
   if (first_moe >= 0) {
     p.slot_bytes = TieredExpertStore::slot_bytes(ckpt, c, first_moe);
@@ -98,8 +98,9 @@ std::string MemoryPlan::shortfall() const {
   const uint64_t need = fixed_bytes() + uint64_t(moe_layers) * slot_bytes;
   return cat("内存预算 ", format_bytes(budget_bytes), " 不够：常驻权重 ", format_bytes(resident_bytes), " + KV 缓存 ",
              format_bytes(kv_bytes), "（", kv_tokens, " token）+ 暂存 ", format_bytes(scratch_bytes), " + 余量 ",
-             format_bytes(reserve_bytes), " + 每个 MoE 层至少 1 个专家槽位 ", format_bytes(uint64_t(moe_layers) * slot_bytes),
-             " = ", format_bytes(need), "，还差 ", format_bytes(need - std::min(need, budget_bytes)));
+             format_bytes(reserve_bytes), " + 每个 MoE 层至少 1 个专家槽位 ",
+             format_bytes(uint64_t(moe_layers) * slot_bytes), " = ", format_bytes(need), "，还差 ",
+             format_bytes(need - std::min(need, budget_bytes)));
 }
 
 std::string format_bytes(uint64_t bytes) {

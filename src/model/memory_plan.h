@@ -18,8 +18,8 @@ struct MemoryRequest {
   int64_t context_tokens = 0;  // KV 缓存预留的 token 数
   DType kv_dtype = DType::kF32;
   MlaMode mla_mode = MlaMode::kLatent;
-  bool include_mtp = false;     // 是否计入 NextN（MTP）层
-  int64_t chunk_tokens = 512;   // 一次前向最多的 token 数（预填充块）
+  bool include_mtp = false;    // 是否计入 NextN（MTP）层
+  int64_t chunk_tokens = 512;  // 一次前向最多的 token 数（预填充块）
   int64_t threads = 1;
 };
 
@@ -34,9 +34,9 @@ struct MemoryPlan {
   int64_t kv_tokens = 0;
   uint64_t kv_bytes = 0;
   uint64_t scratch_bytes = 0;
-  uint64_t reserve_bytes = 0;  // 固定余量
+  uint64_t reserve_bytes = 0;   // 固定余量
   int64_t slots_per_layer = 0;  // 放不下 1 个槽位时为 0
-  int64_t max_context = 0;      // 每层只留 1 个槽位时 KV 最多能放下的 token 数（0：连常驻部分都放不下）
+  int64_t max_context = 0;  // 每层只留 1 个槽位时 KV 最多能放下的 token 数（0：连常驻部分都放不下）
 
   uint64_t fixed_bytes() const { return resident_bytes + kv_bytes + scratch_bytes + reserve_bytes; }
   uint64_t slot_total_bytes() const { return uint64_t(slots_per_layer) * uint64_t(moe_layers) * slot_bytes; }

@@ -16,7 +16,8 @@ int64_t MlaAttention::cache_row_values(const ModelConfig& c, MlaMode mode) {
   return c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim);
 }
 
-MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode)
+MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode,
+                           MlaScratch& scratch)
     : mode_(mode),
       hidden_(c.hidden_size),
       n_heads_(c.num_attention_heads),
@@ -27,7 +28,8 @@ MlaAttention::MlaAttention(const ModelConfig& c, const Checkpoint& ckpt, const s
       v_dim_(c.v_head_dim),
       eps_(float(c.rms_norm_eps)),
       scale_(float(c.softmax_scale())),
-      rope_(rope_params(c)) {
+      rope_(rope_params(c)),
+      s_(scratch) {
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
   if (q_lora_rank_ > 0) {
     q_a_proj_ = ckpt.weight(prefix + ".q_a_proj.weight", q_lora_rank_, hidden_);
@@ -98,27 +100,27 @@ size_t MlaAttention::weight_bytes() const {
 
 void MlaAttention::project_qkv(ForwardContext& ctx, const float* x, const Batch& batch) {
   const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
-  q_.resize(size_t(T * H * qk));
-  kv_.resize(size_t(T * kvw));
+  s_.q.resize(size_t(T * H * qk));
+  s_.kv.resize(size_t(T * kvw));
   if (q_lora_rank_ > 0) {
-    q_a_.resize(size_t(T * q_lora_rank_));
-    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_a_proj_, q_a_.data(), q_lora_rank_},
-                                        {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
+    s_.q_a.resize(size_t(T * q_lora_rank_));
+    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_a_proj_, s_.q_a.data(), q_lora_rank_},
+                                        {x, hidden_, T, &kv_a_proj_, s_.kv.data(), kvw}};
     kernels::matmul_batch(ctx.kernels, jobs, 2);
     for (int64_t t = 0; t < T; ++t)
-      kernels::rms_norm(ctx.kernels, q_a_.data() + t * q_lora_rank_, q_a_norm_.data(), q_a_.data() + t * q_lora_rank_,
-                        q_lora_rank_, eps_);
-    kernels::matmul(ctx.kernels, q_a_.data(), q_lora_rank_, T, q_b_proj_, q_.data(), H * qk);
+      kernels::rms_norm(ctx.kernels, s_.q_a.data() + t * q_lora_rank_, q_a_norm_.data(),
+                        s_.q_a.data() + t * q_lora_rank_, q_lora_rank_, eps_);
+    kernels::matmul(ctx.kernels, s_.q_a.data(), q_lora_rank_, T, q_b_proj_, s_.q.data(), H * qk);
   } else {
-    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_proj_, q_.data(), H * qk},
-                                        {x, hidden_, T, &kv_a_proj_, kv_.data(), kvw}};
+    const kernels::MatmulJob jobs[2] = {{x, hidden_, T, &q_proj_, s_.q.data(), H * qk},
+                                        {x, hidden_, T, &kv_a_proj_, s_.kv.data(), kvw}};
     kernels::matmul_batch(ctx.kernels, jobs, 2);
   }
   for (int64_t t = 0; t < T; ++t) {
-    float* kv = kv_.data() + t * kvw;
+    float* kv = s_.kv.data() + t * kvw;
     kernels::rms_norm(ctx.kernels, kv, kv_a_norm_.data(), kv, kv_lora_rank_, eps_);
     rope_.apply(kv + kv_lora_rank_, 1, rope_dim_, batch.positions[size_t(t)]);
-    rope_.apply(q_.data() + t * H * qk + nope_, H, qk, batch.positions[size_t(t)]);
+    rope_.apply(s_.q.data() + t * H * qk + nope_, H, qk, batch.positions[size_t(t)]);
   }
 }
 
@@ -126,19 +128,19 @@ void MlaAttention::write_cache(ForwardContext& ctx, const Batch& batch, KvCache&
   const int64_t T = batch.size(), H = n_heads_, qk = nope_ + rope_dim_, kvw = kv_lora_rank_ + rope_dim_;
   if (mode_ == MlaMode::kLatent) {
     for (int64_t t = 0; t < T; ++t)
-      kernels::row_from_f32(cache.dtype(), kv_.data() + t * kvw,
+      kernels::row_from_f32(cache.dtype(), s_.kv.data() + t * kvw,
                             cache.row(batch.seq_ids[size_t(t)], layer, batch.positions[size_t(t)]), kvw);
     return;
   }
   // expanded：解压出每头 k_nope 与 v，拼成 [K_0..K_{H-1} | V_0..V_{H-1}]
   const int64_t kvb_w = H * (nope_ + v_dim_), row_w = H * (qk + v_dim_);
-  kvb_.resize(size_t(T * kvb_w));
-  kernels::matmul(ctx.kernels, kv_.data(), kvw, T, kv_b_proj_, kvb_.data(), kvb_w);
-  row_.resize(size_t(row_w));
+  s_.kvb.resize(size_t(T * kvb_w));
+  kernels::matmul(ctx.kernels, s_.kv.data(), kvw, T, kv_b_proj_, s_.kvb.data(), kvb_w);
+  s_.row.resize(size_t(row_w));
   for (int64_t t = 0; t < T; ++t) {
-    const float* kvb = kvb_.data() + t * kvb_w;
-    const float* k_pe = kv_.data() + t * kvw + kv_lora_rank_;
-    float* r = row_.data();
+    const float* kvb = s_.kvb.data() + t * kvb_w;
+    const float* k_pe = s_.kv.data() + t * kvw + kv_lora_rank_;
+    float* r = s_.row.data();
     for (int64_t h = 0; h < H; ++h) {
       std::memcpy(r + h * qk, kvb + h * (nope_ + v_dim_), size_t(nope_) * 4);
       std::memcpy(r + h * qk + nope_, k_pe, size_t(rope_dim_) * 4);
@@ -182,10 +184,11 @@ void MlaAttention::absorb_queries(const ForwardContext& ctx, int64_t h0, int64_t
   const int64_t H = n_heads_, qk = nope_ + rope_dim_, L = kv_lora_rank_, qw = L + rope_dim_;
   for (const auto& [t0, t1] : plan_.absorbed_spans)
     for (int64_t h = h0; h < h1; ++h) {
-      kernels::matmul_rows(ctx.kernels, q_.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
-                           q_cat_.data() + t0 * H * qw + h * qw, H * qw, 0, L);
+      kernels::matmul_rows(ctx.kernels, s_.q.data() + t0 * H * qk + h * qk, H * qk, t1 - t0, w_uk_t_[size_t(h)],
+                           s_.q_cat.data() + t0 * H * qw + h * qw, H * qw, 0, L);
       for (int64_t t = t0; t < t1; ++t)
-        std::memcpy(q_cat_.data() + (t * H + h) * qw + L, q_.data() + (t * H + h) * qk + nope_, size_t(rope_dim_) * 4);
+        std::memcpy(s_.q_cat.data() + (t * H + h) * qw + L, s_.q.data() + (t * H + h) * qk + nope_,
+                    size_t(rope_dim_) * 4);
     }
 }
 
@@ -193,8 +196,8 @@ void MlaAttention::project_values(const ForwardContext& ctx, int64_t h0, int64_t
   const int64_t H = n_heads_, L = kv_lora_rank_;
   for (const auto& [t0, t1] : plan_.absorbed_spans)
     for (int64_t h = h0; h < h1; ++h)
-      kernels::matmul_rows(ctx.kernels, o_lat_.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
-                           o_.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
+      kernels::matmul_rows(ctx.kernels, s_.o_lat.data() + t0 * H * L + h * L, H * L, t1 - t0, w_uv_[size_t(h)],
+                           s_.o.data() + t0 * H * v_dim_ + h * v_dim_, H * v_dim_, 0, v_dim_);
 }
 
 void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const AttentionSegment& s, int64_t h0,
@@ -204,10 +207,10 @@ void MlaAttention::attend_absorbed_per_token(const ForwardContext& ctx, const At
   const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
   for (int64_t t = s.begin; t < s.end; ++t) {
     kernels::AttentionArgs a = token_attention_args(batch, cache, layer, t, scale_);
-    a.q = q_cat_.data() + (t * H + h0) * qw, a.q_head_stride = qw, a.n_heads = h1 - h0;
+    a.q = s_.q_cat.data() + (t * H + h0) * qw, a.q_head_stride = qw, a.n_heads = h1 - h0;
     a.k_offset = 0, a.k_head_stride = 0, a.dk = qw;
     a.v_offset = 0, a.v_head_stride = 0, a.dv = L;
-    a.out = o_lat_.data() + (t * H + h0) * L, a.out_head_stride = L;
+    a.out = s_.o_lat.data() + (t * H + h0) * L, a.out_head_stride = L;
     kernels::attention(ctx.kernels, a, scratch);
   }
 }
@@ -219,18 +222,18 @@ void MlaAttention::attend_expanded_per_token(const ForwardContext& ctx, const At
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
   for (int64_t t = s.begin; t < s.end; ++t) {
     kernels::AttentionArgs a = token_attention_args(batch, cache, layer, t, scale_);
-    a.q = q_.data() + (t * H + h0) * qk, a.q_head_stride = qk, a.n_heads = h1 - h0;
+    a.q = s_.q.data() + (t * H + h0) * qk, a.q_head_stride = qk, a.n_heads = h1 - h0;
     a.k_offset = h0 * qk, a.k_head_stride = qk, a.dk = qk;
     a.v_offset = H * qk + h0 * v_dim_, a.v_head_stride = v_dim_, a.dv = v_dim_;
-    a.out = o_.data() + (t * H + h0) * v_dim_, a.out_head_stride = v_dim_;
+    a.out = s_.o.data() + (t * H + h0) * v_dim_, a.out_head_stride = v_dim_;
     kernels::attention(ctx.kernels, a, scratch);
   }
 }
 
 void MlaAttention::fill_visible(const AttentionSegment& s, const Batch& batch, int64_t rows_per_token) {
-  visible_.resize(size_t((s.end - s.begin) * rows_per_token));
+  s_.visible.resize(size_t((s.end - s.begin) * rows_per_token));
   for (int64_t i = s.begin; i < s.end; ++i)
-    std::fill_n(visible_.begin() + (i - s.begin) * rows_per_token, rows_per_token, batch.positions[size_t(i)] + 1);
+    std::fill_n(s_.visible.begin() + (i - s.begin) * rows_per_token, rows_per_token, batch.positions[size_t(i)] + 1);
 }
 
 void MlaAttention::attend_absorbed_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
@@ -239,10 +242,10 @@ void MlaAttention::attend_absorbed_flash(ForwardContext& ctx, const AttentionSeg
   const int64_t H = n_heads_, L = kv_lora_rank_, qw = L + rope_dim_;
   fill_visible(s, batch, H);
   kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
-  a.q = q_cat_.data() + s.begin * H * qw, a.ldq = qw, a.n_q = (s.end - s.begin) * H, a.visible = visible_.data();
+  a.q = s_.q_cat.data() + s.begin * H * qw, a.ldq = qw, a.n_q = (s.end - s.begin) * H, a.visible = s_.visible.data();
   a.k_offset = 0, a.dk = qw, a.v_offset = 0, a.dv = L;
-  a.out = o_lat_.data() + s.begin * H * L, a.ldo = L;
-  flash_.run(a, ctx.kernels);
+  a.out = s_.o_lat.data() + s.begin * H * L, a.ldo = L;
+  s_.flash.run(a, ctx.kernels);
 }
 
 void MlaAttention::attend_expanded_flash(ForwardContext& ctx, const AttentionSegment& s, const Batch& batch,
@@ -252,10 +255,11 @@ void MlaAttention::attend_expanded_flash(ForwardContext& ctx, const AttentionSeg
   fill_visible(s, batch, 1);
   kernels::FlashAttentionArgs a = segment_flash_args(s, batch, cache, layer, scale_);
   for (int64_t h = 0; h < H; ++h) {
-    a.q = q_.data() + s.begin * H * qk + h * qk, a.ldq = H * qk, a.n_q = s.end - s.begin, a.visible = visible_.data();
+    a.q = s_.q.data() + s.begin * H * qk + h * qk, a.ldq = H * qk, a.n_q = s.end - s.begin,
+    a.visible = s_.visible.data();
     a.k_offset = h * qk, a.dk = qk, a.v_offset = H * qk + h * v_dim_, a.dv = v_dim_;
-    a.out = o_.data() + s.begin * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
-    flash_.run(a, ctx.kernels);
+    a.out = s_.o.data() + s.begin * H * v_dim_ + h * v_dim_, a.ldo = H * v_dim_;
+    s_.flash.run(a, ctx.kernels);
   }
 }
 
@@ -264,14 +268,14 @@ void MlaAttention::attend_latent_expanded_flash(ForwardContext& ctx, const Atten
   const int64_t H = n_heads_, qk = nope_ + rope_dim_;
   fill_visible(s, batch, 1);
   kernels::WindowedAttentionArgs a;
-  a.q = q_.data() + s.begin * H * qk, a.ldq = H * qk, a.q_head_stride = qk;
-  a.n_q = s.end - s.begin, a.n_heads = H, a.visible = visible_.data();
+  a.q = s_.q.data() + s.begin * H * qk, a.ldq = H * qk, a.q_head_stride = qk;
+  a.n_q = s.end - s.begin, a.n_heads = H, a.visible = s_.visible.data();
   a.n_keys = batch.positions[size_t(s.end - 1)] + 1, a.window = expand_window_keys_;
   a.dk = qk, a.dv = v_dim_, a.scale = scale_;
-  a.out = o_.data() + s.begin * H * v_dim_, a.ldo = H * v_dim_, a.out_head_stride = v_dim_;
+  a.out = s_.o.data() + s.begin * H * v_dim_, a.ldo = H * v_dim_, a.out_head_stride = v_dim_;
   LatentKeyExpander keys(ctx.kernels, cache.rows(batch.seq_ids[size_t(s.begin)], layer), w_uk_t_, w_uv_, kv_lora_rank_,
                          nope_, rope_dim_);
-  kernels::windowed_attention(ctx.kernels, a, keys, flash_);
+  kernels::windowed_attention(ctx.kernels, a, keys, s_.flash);
 }
 
 void MlaAttention::attend_flash_segments(ForwardContext& ctx, const Batch& batch, KvCache& cache, int64_t layer) {
@@ -315,21 +319,21 @@ void MlaAttention::attend(ForwardContext& ctx, const Batch& batch, KvCache& cach
   const int64_t T = batch.size(), H = n_heads_, L = kv_lora_rank_;
   const bool latent = mode_ == MlaMode::kLatent;
   build_attention_plan(batch, plan_config_, plan_);
-  o_.resize(size_t(T * H * v_dim_));
+  s_.o.resize(size_t(T * H * v_dim_));
   if (latent) {
-    q_cat_.resize(size_t(T * H * (L + rope_dim_)));
-    o_lat_.resize(size_t(T * H * L));
+    s_.q_cat.resize(size_t(T * H * (L + rope_dim_)));
+    s_.o_lat.resize(size_t(T * H * L));
   }
   int64_t max_ctx = 1;
   for (const AttentionSegment& s : plan_.segments)
     if (is_per_token(s.path)) max_ctx = std::max(max_ctx, batch.positions[size_t(s.end - 1)] + 1);
   const int n_threads = ctx.pool().size();
-  if (thread_scores_.size() < size_t(n_threads)) thread_scores_.resize(size_t(n_threads));
-  for (auto& sc : thread_scores_) sc.resize(size_t(H * max_ctx));
+  if (s_.thread_scores.size() < size_t(n_threads)) s_.thread_scores.resize(size_t(n_threads));
+  for (auto& sc : s_.thread_scores) sc.resize(size_t(H * max_ctx));
   // 按头并行：每个线程对自己的头依次做 W_UK 吸收 → 逐 token 注意力 → W_UV，中间不需要同步。
   // 有分块注意力的段时（它们自己按查询或键并行），先吸收所有查询、做分块注意力，再做逐 token 的段与 W_UV。
   auto per_token_then_values = [&](int64_t h0, int64_t h1, int tid) {
-    attend_per_token_segments(ctx, h0, h1, batch, cache, layer, thread_scores_[size_t(tid)].data());
+    attend_per_token_segments(ctx, h0, h1, batch, cache, layer, s_.thread_scores[size_t(tid)].data());
     if (latent) project_values(ctx, h0, h1);
   };
   if (!plan_.has_flash()) {
@@ -350,7 +354,7 @@ void MlaAttention::forward(ForwardContext& ctx, const float* x, const Batch& bat
   project_qkv(ctx, x, batch);
   write_cache(ctx, batch, cache, layer);
   attend(ctx, batch, cache, layer);
-  kernels::matmul(ctx.kernels, o_.data(), n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_);
+  kernels::matmul(ctx.kernels, s_.o.data(), n_heads_ * v_dim_, batch.size(), o_proj_, out, hidden_);
 }
 
 }  // namespace dsinfer

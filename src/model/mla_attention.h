@@ -24,9 +24,26 @@
 
 namespace dsinfer {
 
+// 注意力的暂存：各层依次执行，所以整个模型共用一份（由 DeepseekModel / MtpPredictor 持有），
+// 大小按最大的一批增长，不随层数增长。T 为本批 token 数，H 为头数，qk = nope + rope，L = kv_lora_rank。
+struct MlaScratch {
+  Buffer<float> q_a;    // [T, q_lora_rank]
+  Buffer<float> q;      // [T, H, qk]：每头 [q_nope | q_pe]（q_pe 已做 RoPE）
+  Buffer<float> kv;     // [T, L + rope]：[RMSNorm(c_kv) | RoPE(k_pe)]
+  Buffer<float> kvb;    // [T, H, nope + v_dim]：expanded 模式写缓存前由 kv_b_proj 解压的每头 [k_nope | v]
+  Buffer<float> row;    // [H·qk + H·v_dim]：expanded 模式的一个缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
+  Buffer<float> q_cat;  // [T, H, L + rope]：latent 吸收后的查询 [W_UK_T·q_nope | q_pe]
+  Buffer<float> o_lat;  // [T, H, L]：latent 吸收路径在潜空间的注意力输出
+  Buffer<float> o;      // [T, H, v_dim]：每头的注意力输出（两种模式、所有路径），o_proj 的输入
+  std::vector<int64_t> visible;              // [分块注意力的查询行数]：每个查询行可见的键数
+  std::vector<Buffer<float>> thread_scores;  // 每线程 [H, 逐 token 路径的最长上下文]：分数暂存
+  kernels::FlashAttention flash;
+};
+
 class MlaAttention {
  public:
-  MlaAttention(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode);
+  MlaAttention(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, MlaMode mode,
+               MlaScratch& scratch);
 
   // 每 token 每层的缓存行长度（元素数）
   static int64_t cache_row_values(const ModelConfig& config, MlaMode mode);
@@ -87,19 +104,8 @@ class MlaAttention {
 
   AttentionPlanConfig plan_config_;
   AttentionPlan plan_;
-  kernels::FlashAttention flash_;
 
-  // 暂存（T 为本批 token 数，H 为头数，qk = nope + rope，L = kv_lora_rank）
-  Buffer<float> q_a_;    // [T, q_lora_rank]
-  Buffer<float> q_;      // [T, H, qk]：每头 [q_nope | q_pe]（q_pe 已做 RoPE）
-  Buffer<float> kv_;     // [T, L + rope]：[RMSNorm(c_kv) | RoPE(k_pe)]
-  Buffer<float> kvb_;    // [T, H, nope + v_dim]：expanded 模式写缓存前由 kv_b_proj 解压的每头 [k_nope | v]
-  Buffer<float> row_;    // [H·qk + H·v_dim]：expanded 模式的一个缓存行 [K_0..K_{H-1} | V_0..V_{H-1}]
-  Buffer<float> q_cat_;  // [T, H, L + rope]：latent 吸收后的查询 [W_UK_T·q_nope | q_pe]
-  Buffer<float> o_lat_;  // [T, H, L]：latent 吸收路径在潜空间的注意力输出
-  Buffer<float> o_;      // [T, H, v_dim]：每头的注意力输出（两种模式、所有路径），o_proj 的输入
-  std::vector<int64_t> visible_;              // [分块注意力的查询行数]：每个查询行可见的键数
-  std::vector<Buffer<float>> thread_scores_;  // 每线程 [H, 逐 token 路径的最长上下文]：分数暂存
+  MlaScratch& s_;  // 各层共用（层逐个执行）
 };
 
 }  // namespace dsinfer

@@ -20,11 +20,22 @@
 
 namespace dsinfer {
 
+// MoE 的暂存：各层依次执行，整个模型共用一份，大小按最大的一批增长（只增不减）。
+struct MoeScratch {
+  Buffer<float> router_logits, route_scratch, weights, gathered, gate_out, up_out, down_out;
+  Buffer<float> shared_gate, shared_up;
+  Buffer<int32_t> choices, counts, offsets, slot_token;
+  Buffer<float> slot_weight;
+  std::vector<int32_t> needed, predicted;
+  std::vector<const ExpertWeights*> wave;
+  std::vector<kernels::MatmulJob> jobs;
+};
+
 class MoeLayer {
  public:
   // prefix 形如 "model.layers.3.mlp"；layer_index 是负载统计与专家存储中的层号
   MoeLayer(const ModelConfig& config, const Checkpoint& ckpt, const std::string& prefix, int64_t layer_index,
-           ExpertStore& experts);
+           ExpertStore& experts, MoeScratch& scratch);
 
   // out[T, hidden] = MoE(x[T, hidden])（覆盖写）
   void forward(ForwardContext& ctx, const float* x, int64_t n_tokens, float* out);
@@ -48,14 +59,7 @@ class MoeLayer {
   const MoeLayer* next_ = nullptr;
   Expert shared_;  // n_shared_experts = 0 时为空
 
-  // 暂存（只增不减）
-  Buffer<float> router_logits_, route_scratch_, weights_, gathered_, gate_out_, up_out_, down_out_;
-  Buffer<float> shared_gate_, shared_up_;
-  Buffer<int32_t> choices_, counts_, offsets_, slot_token_;
-  Buffer<float> slot_weight_;
-  std::vector<int32_t> needed_, predicted_;
-  std::vector<const ExpertWeights*> wave_;
-  std::vector<kernels::MatmulJob> jobs_;
+  MoeScratch& s_;  // 各层共用（层逐个执行）
 };
 
 }  // namespace dsinfer

@@ -15,6 +15,7 @@ MtpPredictor::MtpPredictor(const DeepseekModel& main, MlaMode mode)
     throw Error(ErrorCode::kUnsupported,
                 cat(c.path, ": 模型没有 MTP（NextN）层（num_nextn_predict_layers = 0），不能使用 MTP"));
   const int64_t D = c.hidden_size, V = c.vocab_size;
+  scratch_ = std::make_unique<LayerScratch>();
   for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k) {
     const int64_t l = c.num_hidden_layers + k;
     const std::string p = "model.layers." + std::to_string(l);
@@ -24,7 +25,7 @@ MtpPredictor::MtpPredictor(const DeepseekModel& main, MlaMode mode)
     m.eh_proj = ckpt.weight(p + ".eh_proj.weight", D, 2 * D);
     m.enorm = ckpt.vector_f32(p + ".enorm.weight", D);
     m.hnorm = ckpt.vector_f32(p + ".hnorm.weight", D);
-    m.layer = std::make_unique<DecoderLayer>(c, ckpt, l, mode, main.experts());
+    m.layer = std::make_unique<DecoderLayer>(c, ckpt, l, mode, main.experts(), *scratch_);
     m.head = std::make_unique<OutputHead>(
         ckpt.vector_f32(p + ".shared_head.norm.weight", D),
         ckpt.has(p + ".shared_head.head.weight") ? ckpt.weight(p + ".shared_head.head.weight", V, D) : main.lm_head(),

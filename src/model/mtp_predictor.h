@@ -42,6 +42,7 @@ class MtpPredictor {
   };
   const DeepseekModel& main_;
   float eps_;
+  std::unique_ptr<LayerScratch> scratch_;  // 各模块共用的暂存（与主模型的分开：起草与验证交替进行）
   std::vector<Module> modules_;
   Buffer<float> x_, cat_;
 };

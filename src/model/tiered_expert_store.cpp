@@ -96,13 +96,14 @@ void TieredExpertStore::add_layer(int64_t layer) {
   if (options_.policy != ExpertCachePolicy::kFrequency) return;
   auto it = options_.expert_counts.find(layer);
   if (it == options_.expert_counts.end() || int64_t(it->second.size()) != E)
-    throw Error(ErrorCode::kConfig,
-                cat("moe.cache_policy = frequency 需要第 ", layer, " 层的专家统计（moe.expert_stats，每层 ", E, " 个计数）"));
+    throw Error(ErrorCode::kConfig, cat("moe.cache_policy = frequency 需要第 ", layer,
+                                        " 层的专家统计（moe.expert_stats，每层 ", E, " 个计数）"));
   // 最热的专家优先（计数相同取编号小的），读入后钉住
   std::vector<int32_t> order(static_cast<size_t>(E));
   std::iota(order.begin(), order.end(), 0);
   const auto& counts = it->second;
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return counts[size_t(a)] > counts[size_t(b)]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return counts[size_t(a)] > counts[size_t(b)]; });
   const int64_t pinned = pinned_per_layer();
   std::vector<int32_t> loading;
   for (int64_t i = 0; i < std::min<int64_t>(pinned, S); ++i) {

@@ -26,13 +26,13 @@ ModelOptions model_options(const std::string& model_dir, const OptimizationConfi
   if (config.memory.budget_bytes == 0) return o;
   const ModelConfig model = load_model_config(model_dir);
   o.memory = memory_request(model, config, threads);
-  o.experts.policy =
-      config.moe.cache_policy == "frequency" ? ExpertCachePolicy::kFrequency : ExpertCachePolicy::kLru;
+  o.experts.policy = config.moe.cache_policy == "frequency" ? ExpertCachePolicy::kFrequency : ExpertCachePolicy::kLru;
   o.experts.prefetch_next_layer = config.moe.prefetch == "next-layer";
   if (o.experts.policy == ExpertCachePolicy::kFrequency) {
     if (config.moe.expert_stats.empty())
-      throw Error(ErrorCode::kConfig,
-                  "配置项 moe.cache_policy = frequency 需要 moe.expert_stats（dsinfer profile-experts 写出的专家统计文件）");
+      throw Error(
+          ErrorCode::kConfig,
+          "配置项 moe.cache_policy = frequency 需要 moe.expert_stats（dsinfer profile-experts 写出的专家统计文件）");
     throw Error(ErrorCode::kUnsupported, "frequency 尚未接入");
   }
   return o;

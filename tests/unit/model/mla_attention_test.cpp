@@ -14,11 +14,12 @@ const std::string kDir = std::string(DSINFER_TEST_DATA_DIR) + "/reference/v3-tin
 struct Instance {
   ModelConfig config = load_model_config(kDir);
   Checkpoint ckpt{kDir};
+  MlaScratch scratch;
   MlaAttention attn;
   KvCache cache;
   int32_t seq;
   Instance(MlaMode mode, int64_t window)
-      : attn(config, ckpt, "model.layers.1.self_attn", mode),
+      : attn(config, ckpt, "model.layers.1.self_attn", mode, scratch),
         cache(1, MlaAttention::cache_row_values(config, mode), DType::kF32) {
     if (window > 0) attn.set_expand_window_keys(window);
     seq = cache.add_sequence();
