@@ -105,9 +105,11 @@ void TieredExpertStore::add_layer(int64_t layer) {
   std::stable_sort(order.begin(), order.end(),
                    [&](int32_t a, int32_t b) { return counts[size_t(a)] > counts[size_t(b)]; });
   const int64_t pinned = pinned_per_layer();
+  ++clock_;
   std::vector<int32_t> loading;
   for (int64_t i = 0; i < std::min<int64_t>(pinned, S); ++i) {
     const int32_t s = start_load(stored, order[size_t(i)], true);
+    if (s < 0) throw Error(ErrorCode::kInternal, cat("第 ", layer, " 层没有空槽位可钉住专家"));
     stored.slots[size_t(s)].pinned = true;
     loading.push_back(s);
   }
