@@ -33,6 +33,10 @@ int cmd_bench(int argc, char** argv) {
   flags.add_bool("--bandwidth", &bandwidth, "同时测量读带宽（STREAM 式，JSON 字段 read_gbps）");
   flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 512）");
   flags.add_bool("--json", &json, "以一个 JSON 对象输出");
+  int64_t disk_mib = 0;
+  flags.add_int(
+      "--disk-bandwidth-mib", &disk_mib,
+      "先以 O_DIRECT 读检查点末尾这么多 MiB 测磁盘直读带宽（JSON 字段 disk_gbps；内存预算下另给 I/O 屋顶线）");
   flags.add_bool("--oracle-drafts", &o.oracle_drafts,
                  "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
   if (!flags.parse(argc, argv, 2)) {
@@ -67,7 +71,25 @@ int cmd_bench(int argc, char** argv) {
   if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(kc, bw_mib << 20).measure(10);
   if (engine) {
     if (bandwidth) o.bandwidth_bytes = bw_mib << 20;
+    if (disk_mib > 0) j["disk_gbps"] = measure_disk_gbps(engine->model().checkpoint(), disk_mib << 20);
     r = run_benchmark(*engine, o);
+    if (r.expert_cache_prefill.enabled || r.expert_cache_decode.enabled) {
+      nlohmann::json ec = nlohmann::json::object();
+      ec["memory_budget_bytes"] = oc.memory.budget_bytes;
+      if (r.prefill_tokens)
+        ec["prefill"] = nlohmann::json::parse(expert_cache_json_text(r.expert_cache_prefill, r.prefill_tokens));
+      if (r.decode_tokens) {
+        ec["decode"] = nlohmann::json::parse(expert_cache_json_text(r.expert_cache_decode, r.decode_tokens));
+        // I/O 屋顶线：每解码一个 token 要从磁盘读的字节（未命中 + 预取）决定的速度上限
+        const double per_token = double(r.expert_cache_decode.bytes_read) / double(r.decode_tokens);
+        if (j.contains("disk_gbps") && per_token > 0) {
+          const double roof = j["disk_gbps"].get<double>() * 1e9 / per_token;
+          ec["decode_io_roofline_tps"] = roof;
+          ec["decode_io_roofline_fraction"] = r.decode_tps / roof;
+        }
+      }
+      j["expert_cache"] = ec;
+    }
     j["model"] = ef.model_dir;
     j["mla_mode"] = mla_mode_name(oc.mla_mode);
     j["kv_dtype"] = oc.kv_dtype == DType::kF32 ? "f32" : "bf16";
@@ -132,6 +154,18 @@ int cmd_bench(int argc, char** argv) {
                 double(j["weight_bytes_per_token"].get<int64_t>()) / 1e9,
                 double(j["kv_bytes"].get<int64_t>()) / 1048576.0,
                 double(j["peak_rss_bytes"].get<int64_t>()) / 1073741824.0);
+    if (j.contains("expert_cache") && j["expert_cache"].contains("decode")) {
+      const auto& d = j["expert_cache"]["decode"];
+      std::printf(
+          "专家存储(解码): 命中率 %.1f%%，每 token 读盘 %.2f MiB，等待读盘 %.2f s，预取精确率 %.1f%% 召回率 %.1f%%\n",
+          100 * d["hit_rate"].get<double>(), d["bytes_read_per_token"].get<double>() / 1048576.0,
+          d["stall_seconds"].get<double>(), 100 * d["prefetch_precision"].get<double>(),
+          100 * d["prefetch_recall"].get<double>());
+      if (j["expert_cache"].contains("decode_io_roofline_fraction"))
+        std::printf("I/O 屋顶线:    %.2f token/s（磁盘 %.2f GB/s），达到 %.1f%%\n",
+                    j["expert_cache"]["decode_io_roofline_tps"].get<double>(), j["disk_gbps"].get<double>(),
+                    100 * j["expert_cache"]["decode_io_roofline_fraction"].get<double>());
+    }
     if (j.contains("roofline_fraction"))
       std::printf("带宽上限比例:  %.1f%%（逐轮比值的中位数）\n", 100.0 * j["roofline_fraction"].get<double>());
   }

@@ -5,14 +5,18 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "app/engine_flags.h"
 #include "app/flags.h"
 #include "core/error.h"
 #include "formats/checkpoint.h"
+#include "model/memory_plan.h"
 #include "model/model_stats.h"
 #include "runtime/context_limit.h"
+#include "runtime/model_options.h"
 
 namespace dsinfer {
 
@@ -81,12 +85,22 @@ int cmd_info(int argc, char** argv) {
 
   int64_t weight_bytes;
   std::string weight_source;
+  std::optional<MemoryPlan> plan;
   if (has_weights(ef.model_dir)) {
     const Checkpoint ckpt(ef.model_dir);
     weight_bytes = 0;
     for (const auto& [name, t] : ckpt.tensors()) weight_bytes += int64_t(t->nbytes);
     weight_source = "safetensors";
+    if (oc.memory.budget_bytes > 0 && c.n_routed_experts > 0) {
+      const int64_t threads = oc.threads > 0 ? oc.threads : int64_t(std::thread::hardware_concurrency());
+      plan = plan_memory(c, ckpt, memory_request(c, oc, threads));
+      // 连每层 1 个槽位都放不下：与引擎加载时相同的错误（退出码相同）
+      if (!plan->fits()) throw Error(ErrorCode::kConfig, plan->shortfall());
+    }
   } else {
+    if (oc.memory.budget_bytes > 0)
+      throw Error(ErrorCode::kIo,
+                  cat("--mem-budget 需要权重文件的张量表，但目录 ", ef.model_dir, " 中没有 safetensors"));
     weight_bytes = estimate_weight_bytes(c, p);
     weight_source = "estimate";
   }
@@ -120,6 +134,20 @@ int cmd_info(int argc, char** argv) {
       j["max_context_for_budget"] = {{"kv_budget_bytes", budget},
                                      {"latent", max_context_for_budget(c, MlaMode::kLatent, oc.kv_dtype, budget)},
                                      {"expanded", max_context_for_budget(c, MlaMode::kExpanded, oc.kv_dtype, budget)}};
+    if (plan)
+      j["memory_plan"] = {{"budget_bytes", plan->budget_bytes},
+                          {"resident_bytes", plan->resident_bytes},
+                          {"expert_bytes", plan->expert_bytes},
+                          {"all_expert_bytes", plan->all_expert_bytes},
+                          {"moe_layers", plan->moe_layers},
+                          {"slot_bytes", plan->slot_bytes},
+                          {"slots_per_layer", plan->slots_per_layer},
+                          {"expert_slot_bytes", plan->slot_total_bytes()},
+                          {"kv_tokens", plan->kv_tokens},
+                          {"kv_bytes", plan->kv_bytes},
+                          {"scratch_bytes", plan->scratch_bytes},
+                          {"reserve_bytes", plan->reserve_bytes},
+                          {"max_context", plan->max_context}};
     j["optimization"] = nlohmann::json::object();
     for (const auto& k : OptimizationConfig::keys()) j["optimization"][k.name] = k.get(oc);
     std::printf("%s\n", j.dump(2).c_str());
@@ -149,6 +177,19 @@ int cmd_info(int argc, char** argv) {
     std::printf("KV 预算 %s:   最长上下文 latent %lld token，expanded %lld token\n", human(double(budget)).c_str(),
                 (long long)max_context_for_budget(c, MlaMode::kLatent, oc.kv_dtype, budget),
                 (long long)max_context_for_budget(c, MlaMode::kExpanded, oc.kv_dtype, budget));
+  if (plan) {
+    const MemoryPlan& m = *plan;
+    std::printf("内存预算 %s:\n", format_bytes(m.budget_bytes).c_str());
+    std::printf("  常驻（非专家权重）   %s\n", format_bytes(m.resident_bytes).c_str());
+    std::printf("  KV 缓存（%lld token） %s\n", (long long)m.kv_tokens, format_bytes(m.kv_bytes).c_str());
+    std::printf("  暂存 + 余量          %s\n", format_bytes(m.scratch_bytes + m.reserve_bytes).c_str());
+    std::printf("  专家槽位             每层 %lld / %lld 个（%lld 个 MoE 层，每个 %s），共 %s\n",
+                (long long)m.slots_per_layer, (long long)m.n_experts, (long long)m.moe_layers,
+                format_bytes(m.slot_bytes).c_str(), format_bytes(m.slot_total_bytes()).c_str());
+    std::printf("  全部路由专家         %s（%.1f%% 常驻）\n", format_bytes(m.all_expert_bytes).c_str(),
+                m.all_expert_bytes ? 100.0 * double(m.slot_total_bytes()) / double(m.all_expert_bytes) : 100.0);
+    std::printf("  每层只留 1 个槽位时最长上下文 %lld token\n", (long long)m.max_context);
+  }
   std::printf("\n生效的优化配置:\n%s", oc.to_toml().c_str());
   return 0;
 }

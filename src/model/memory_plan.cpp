@@ -90,7 +90,8 @@ MemoryPlan plan_memory(const ModelConfig& c, const Checkpoint& ckpt, const Memor
     p.slots_per_layer = std::min<int64_t>(int64_t((p.budget_bytes - p.fixed_bytes()) / one_slot_each), p.n_experts);
   const uint64_t without_kv = p.fixed_bytes() - p.kv_bytes + one_slot_each;
   if (p.budget_bytes > without_kv && p.kv_bytes_per_token)
-    p.max_context = int64_t((p.budget_bytes - without_kv) / p.kv_bytes_per_token);
+    p.max_context =
+        std::min<int64_t>(int64_t((p.budget_bytes - without_kv) / p.kv_bytes_per_token), c.max_position_embeddings);
   return p;
 }
 

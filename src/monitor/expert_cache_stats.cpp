@@ -30,4 +30,18 @@ void ExpertCacheStats::add_layer(int64_t layer, int64_t h, int64_t m) {
   layers[size_t(layer)].misses += m;
 }
 
+ExpertCacheStats ExpertCacheStats::delta(const ExpertCacheStats& after, const ExpertCacheStats& before) {
+  ExpertCacheStats d = after;
+  for (size_t l = 0; l < d.layers.size() && l < before.layers.size(); ++l) {
+    d.layers[l].hits -= before.layers[l].hits;
+    d.layers[l].misses -= before.layers[l].misses;
+  }
+  d.prefetch_issued -= before.prefetch_issued;
+  d.prefetch_used -= before.prefetch_used;
+  d.bytes_read -= before.bytes_read;
+  d.stall_seconds -= before.stall_seconds;
+  d.io_seconds -= before.io_seconds;
+  return d;
+}
+
 }  // namespace dsinfer

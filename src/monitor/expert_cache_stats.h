@@ -34,6 +34,8 @@ struct ExpertCacheStats {
   double prefetch_recall() const;
   double read_gbps() const { return io_seconds > 0 ? double(bytes_read) / io_seconds / 1e9 : 0; }
   void add_layer(int64_t layer, int64_t hits, int64_t misses);
+  // 两次快照之差（计数与时间相减，配置字段取 after 的）：bench 分别统计预填充与解码
+  static ExpertCacheStats delta(const ExpertCacheStats& after, const ExpertCacheStats& before);
 };
 
 }  // namespace dsinfer

@@ -59,8 +59,8 @@ Json expert_cache_json(const ExpertCacheStats& c, int64_t tokens) {
 }
 }  // namespace
 
-std::string PerformanceMonitor::expert_cache_json_text() const {
-  return expert_cache_json(expert_cache_, prefill_tokens_ + decode_tokens_).dump();
+std::string expert_cache_json_text(const ExpertCacheStats& stats, int64_t tokens) {
+  return expert_cache_json(stats, tokens).dump();
 }
 
 std::string PerformanceMonitor::json() const {

@@ -61,8 +61,6 @@ class PerformanceMonitor {
 
   std::string table() const;  // monitor_table.cpp
   std::string json() const;   // monitor_json.cpp
-  // --stats-json 的 "expert_cache" 对象（JSON 文本；bench --json 也嵌入它）
-  std::string expert_cache_json_text() const;
 
  private:
   PhaseTree phases_;
@@ -94,6 +92,9 @@ class ScopedTimer {
   PerformanceMonitor* m_;
   std::chrono::steady_clock::time_point start_;
 };
+
+// --stats-json 的 "expert_cache" 对象（JSON 文本）；tokens 用于每 token 读盘字节。bench --json 按阶段各嵌入一份。
+std::string expert_cache_json_text(const ExpertCacheStats& stats, int64_t tokens);
 
 // 读取当前进程的峰值常驻内存（VmHWM，字节）；读不到时返回 0。
 size_t peak_rss_bytes();

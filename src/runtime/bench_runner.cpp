@@ -3,13 +3,16 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "core/buffer.h"
 #include "core/error.h"
+#include "core/uncached_file.h"
 #include "kernels/kernels.h"
 #include "runtime/oracle_draft_source.h"
 
@@ -83,6 +86,46 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+namespace {
+// 各轮的差值累加（配置字段取自第一份）
+void accumulate(ExpertCacheStats& sum, const ExpertCacheStats& d) {
+  if (!sum.enabled) {
+    sum = d;
+    return;
+  }
+  for (size_t l = 0; l < d.layers.size(); ++l) sum.add_layer(int64_t(l), d.layers[l].hits, d.layers[l].misses);
+  sum.prefetch_issued += d.prefetch_issued;
+  sum.prefetch_used += d.prefetch_used;
+  sum.bytes_read += d.bytes_read;
+  sum.stall_seconds += d.stall_seconds;
+  sum.io_seconds += d.io_seconds;
+}
+}  // namespace
+
+double measure_disk_gbps(const Checkpoint& ckpt, int64_t bytes) {
+  // 最大的分片：从末尾往前读 bytes 字节（不够时整个文件）
+  const TensorInfo* last = nullptr;
+  for (const auto& [name, t] : ckpt.tensors())
+    if (!last || t->offset + t->nbytes > last->offset + last->nbytes) last = t;
+  if (!last) return 0;
+  const UncachedFile file(*last->file);
+  const uint64_t end = last->offset + last->nbytes;
+  const uint64_t begin = end > uint64_t(bytes) ? end - uint64_t(bytes) : 0;
+  constexpr uint64_t kChunk = uint64_t(4) << 20;
+  constexpr int kThreads = 8;
+  std::atomic<uint64_t> next{begin};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      AlignedBytes buf = allocate_aligned(UncachedFile::span(0, kChunk) + UncachedFile::kAlign);
+      for (uint64_t off = next.fetch_add(kChunk); off < end; off = next.fetch_add(kChunk))
+        file.read(off, size_t(std::min(kChunk, end - off)), buf.get(), "磁盘带宽探针");
+    });
+  for (auto& t : threads) t.join();
+  return double(end - begin) / seconds(t0, Clock::now()) / 1e9;
+}
+
 BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
   if (o.prompt < 0 || o.gen < 0 || o.batch < 1 || o.ctx < 0 || o.reps < 1)
     throw Error(ErrorCode::kInvalidArgument, "bench 参数非法：-p、-n、--ctx 应 ≥ 0，--batch、--reps 应 ≥ 1");
@@ -102,10 +145,13 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
       KvCache cache = engine.make_cache();
       std::vector<int32_t> seqs;
       new_cache(cache, seqs);
+      const ExpertCacheStats before = engine.monitor().expert_cache();
       const auto t0 = Clock::now();
       feed(model, ctx, cache, seqs, o.prompt, rng, true);
       const double s = seconds(t0, Clock::now());
       if (record) {
+        accumulate(r.expert_cache_prefill, ExpertCacheStats::delta(engine.monitor().expert_cache(), before));
+        r.prefill_tokens += o.prompt * o.batch;
         r.prefill_tps_runs.push_back(double(o.prompt * o.batch) / s);
         r.ttft_ms_runs.push_back(s * 1e3);
       }
@@ -129,6 +175,7 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
       Batch b;
       ForwardOutputs out;
       double decode_seconds = 0;
+      const ExpertCacheStats before = engine.monitor().expert_cache();
       for (int64_t done = 0; done < steps; done += seg) {
         const int64_t n = std::min(seg, steps - done);
         double bw = 0;
@@ -147,6 +194,8 @@ BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {
         }
       }
       if (!record) continue;
+      accumulate(r.expert_cache_decode, ExpertCacheStats::delta(engine.monitor().expert_cache(), before));
+      r.decode_tokens += steps * o.batch;
       r.decode_tps_runs.push_back(double(steps * o.batch) / decode_seconds);
       r.kv_bytes = int64_t(cache.used_bytes());
       r.kv_bytes_allocated = int64_t(cache.allocated_bytes());

@@ -35,7 +35,10 @@ struct BenchResult {
   int64_t kv_bytes_allocated = 0;
   int64_t weight_bytes_per_token = 0;  // 解码一个 token 读到的权重字节（batch 1）
   int64_t peak_rss_bytes = 0;
-  std::vector<double> mtp_acceptance_by_depth;  // generate 且启用 MTP 时
+  // 内存预算下（专家存储启用时）：计入记录的各轮，预填充与解码分开
+  ExpertCacheStats expert_cache_prefill, expert_cache_decode;
+  int64_t prefill_tokens = 0, decode_tokens = 0;  // 上面两份统计对应的 token 数
+  std::vector<double> mtp_acceptance_by_depth;    // generate 且启用 MTP 时
   double mtp_mean_accepted = 0;
 };
 
@@ -56,5 +59,8 @@ class BandwidthProbe {
 };
 
 double median(std::vector<double> v);
+
+// 磁盘的直读带宽（GB/s）：以专家存储同样的方式（O_DIRECT、8 个线程、每次 4 MiB）读检查点最后 bytes 字节。
+double measure_disk_gbps(const Checkpoint& ckpt, int64_t bytes);
 
 }  // namespace dsinfer

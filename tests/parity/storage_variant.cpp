@@ -25,7 +25,8 @@ struct Variant {
 
 // FP8 时按 128×128 块计算 scale = max|w|/448
 
-void write_storage_variant(const std::string& src_dir, DType dtype, const std::string& dir, const std::string& ref_dir) {
+void write_storage_variant(const std::string& src_dir, DType dtype, const std::string& dir,
+                           const std::string& ref_dir) {
   const Checkpoint src(src_dir);
   Variant q, ref;
   for (const auto& [name, t] : src.tensors()) {
@@ -80,6 +81,5 @@ void write_storage_variant(const std::string& src_dir, DType dtype, const std::s
   write_safetensors(dir + "/model.safetensors", q.tensors);
   write_safetensors(ref_dir + "/model.safetensors", ref.tensors);
 }
-
 
 }  // namespace dsinfer::testing_support

@@ -263,7 +263,8 @@ TEST(ExpertStoreTest, WavesNeverHoldMoreExpertsThanSlots) {
     ASSERT_LE(m, 2);
     for (int64_t i = 0; i < m; ++i) {
       // 读入的就是该专家的字节
-      const TensorInfo& t = ckpt.tensor(cat("model.layers.1.mlp.experts.", experts[done + size_t(i)], ".gate_proj.weight"));
+      const TensorInfo& t =
+          ckpt.tensor(cat("model.layers.1.mlp.experts.", experts[done + size_t(i)], ".gate_proj.weight"));
       EXPECT_EQ(std::memcmp(out[size_t(i)]->gate.data, t.data, t.nbytes), 0);
     }
     done += size_t(m);
