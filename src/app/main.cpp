@@ -19,6 +19,7 @@ int cmd_logits(int, char**);
 int cmd_info(int, char**);
 int cmd_bench(int, char**);
 int cmd_make_model(int, char**);
+int cmd_profile_experts(int, char**);
 int cmd_tokenize(int, char**);
 int cmd_detokenize(int, char**);
 int cmd_template(int, char**);
@@ -32,6 +33,7 @@ const Command kCommands[] = {
     {"info", "模型规模、参数量与 KV 缓存占用（只需 config.json）", cmd_info},
     {"bench", "速度与内存测量（预填充 / 解码 / 带宽）", cmd_bench},
     {"make-model", "写出真实形状的随机权重检查点", cmd_make_model},
+    {"profile-experts", "在文本上统计每层路由专家的使用次数（frequency 缓存策略的输入）", cmd_profile_experts},
     {"tokenize", "文本 → token id", cmd_tokenize},
     {"detokenize", "token id → 文本", cmd_detokenize},
     {"template", "用 chat_template 渲染对话", cmd_template},

@@ -62,10 +62,12 @@ void ProgressBar::draw() {
   std::fill_n(bar.begin(), size_t(frac * kWidth), '#');
   std::string eta = "--";
   if (rate > 0) eta = std::to_string((long long)(double(total_ - done) / rate + 0.5)) + "s";
+  auto amount = [&](double x) {
+    return unit_.empty() ? human_bytes(x) : std::to_string((long long)(x + 0.5)) + " " + unit_;
+  };
   // 行尾 \033[K 清掉上一次更长的残留
   std::fprintf(out_, "\r%s [%s] %3d%% %s / %s  %s/s  剩余 %s\033[K", label_.c_str(), bar.c_str(), int(frac * 100),
-               human_bytes(double(done)).c_str(), human_bytes(double(total_)).c_str(), human_bytes(rate).c_str(),
-               eta.c_str());
+               amount(double(done)).c_str(), amount(double(total_)).c_str(), amount(rate).c_str(), eta.c_str());
   std::fflush(out_);
 }
 

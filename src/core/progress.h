@@ -23,6 +23,8 @@ class ProgressBar {
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
+  // 改为按个数显示（如 unit = "token"）；默认按字节显示
+  void count_in(std::string unit) { unit_ = std::move(unit); }
   void add(uint64_t bytes);
   // 画出最终状态并换行（只一次；析构时若未调用则自动调用）
   void finish();
@@ -37,7 +39,7 @@ class ProgressBar {
   void draw();
 
   uint64_t total_, done_ = 0;
-  std::string label_;
+  std::string label_, unit_;
   FILE* out_;
   bool tty_, finished_ = false;
   Clock::time_point start_, last_draw_;

@@ -1,6 +1,7 @@
 #include "runtime/model_options.h"
 
 #include "core/error.h"
+#include "formats/expert_stats.h"
 #include "runtime/context_limit.h"
 #include "runtime/scheduler.h"
 
@@ -33,7 +34,9 @@ ModelOptions model_options(const std::string& model_dir, const OptimizationConfi
       throw Error(
           ErrorCode::kConfig,
           "配置项 moe.cache_policy = frequency 需要 moe.expert_stats（dsinfer profile-experts 写出的专家统计文件）");
-    throw Error(ErrorCode::kUnsupported, "frequency 尚未接入");
+    const ExpertStats stats = load_expert_stats(config.moe.expert_stats);
+    check_expert_stats(stats, model, config.moe.expert_stats);
+    o.experts.expert_counts = stats.counts;
   }
   return o;
 }

@@ -100,5 +100,36 @@ TEST(OptimizationConfig, TomlTypesAreChecked) {
   EXPECT_TRUE(c.mtp.adaptive);
 }
 
+TEST(OptimizationConfig, MemoryBudgetAcceptsBinarySuffixes) {
+  EXPECT_EQ(parse_byte_size("1048576", "x"), 1048576u);
+  EXPECT_EQ(parse_byte_size("512K", "x"), 512u << 10);
+  EXPECT_EQ(parse_byte_size("12G", "x"), uint64_t(12) << 30);
+  EXPECT_EQ(parse_byte_size("1t", "x"), uint64_t(1) << 40);
+  for (const char* bad : {"", "G", "12X", "-1G", "1.5G", "99999999999T"}) {
+    try {
+      parse_byte_size(bad, "memory.budget_bytes");
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      EXPECT_NE(std::string(e.what()).find("memory.budget_bytes"), std::string::npos) << e.what();
+    }
+  }
+  OptimizationConfig c;
+  c.load_toml_text("[memory]\nbudget_bytes = 8589934592\n", "f.toml");
+  EXPECT_EQ(c.memory.budget_bytes, uint64_t(8) << 30);
+  c.load_toml_text("[memory]\nbudget_bytes = \"12G\"\n[moe]\ncache_policy = \"frequency\"\nprefetch = \"next-layer\"\n",
+                   "f.toml");
+  EXPECT_EQ(c.memory.budget_bytes, uint64_t(12) << 30);
+  EXPECT_EQ(c.moe.cache_policy, "frequency");
+  EXPECT_EQ(c.moe.prefetch, "next-layer");
+  EXPECT_THROW(c.load_toml_text("[moe]\ncache_policy = \"fifo\"\n", "f.toml"), Error);
+  EXPECT_THROW(c.load_toml_text("[moe]\nprefetch = \"all\"\n", "f.toml"), Error);
+  // to_toml 的输出可以原样读回
+  OptimizationConfig d;
+  d.load_toml_text(c.to_toml(), "roundtrip");
+  EXPECT_EQ(d.to_toml(), c.to_toml());
+  EXPECT_EQ(d.memory.budget_bytes, uint64_t(12) << 30);
+}
+
 }  // namespace
 }  // namespace dsinfer

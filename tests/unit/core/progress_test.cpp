@@ -36,6 +36,19 @@ TEST(ProgressBar, DrawsOnTerminalWithFinalNewline) {
   EXPECT_EQ(out.back(), '\n');
 }
 
+TEST(ProgressBar, CountsInGivenUnit) {
+  FILE* f = std::tmpfile();
+  {
+    ProgressBar bar(3000, "统计专家", f, true);
+    bar.count_in("token");
+    bar.add(3000);
+  }
+  const std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_NE(out.find("3000 token / 3000 token"), std::string::npos) << out;
+  EXPECT_EQ(out.find("KiB"), std::string::npos) << out;
+}
+
 TEST(ProgressBar, RedrawsAtMostAboutTenTimesPerSecond) {
   FILE* f = std::tmpfile();
   {
