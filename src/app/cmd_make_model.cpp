@@ -17,6 +17,8 @@ int cmd_make_model(int argc, char** argv) {
   flags.add_int("--layers", &spec.layers, "层数（默认取预设）");
   flags.add_int("--experts", &spec.experts, "路由专家数（默认取预设）");
   flags.add_int("--vocab", &spec.vocab, "词表大小（默认取预设）");
+  flags.add_int("--top-k", &spec.top_k, "每个 token 的路由专家数 num_experts_per_tok（默认取预设）");
+  flags.add_bool("--dense", &spec.dense, "稠密对照：所有层为稠密 FFN，FFN 参数总量与同预设的 MoE 模型相同");
   flags.add_int("--mtp-layers", &spec.mtp_layers, "NextN（MTP）层数（默认取预设：v3 为 1，其余为 0）");
   flags.add_string("--dtype", &dtype, "权重类型：bf16 | f16 | f32 | fp8（默认 bf16）");
   flags.add_int("--seed", &seed, "随机种子（默认 0）");

@@ -66,7 +66,8 @@ int cmd_profile_experts(int argc, char** argv) {
                 cat("参数 --window 的取值 ", window, " 超过上下文上限 ", engine.context_limit()));
 
   std::unique_ptr<MtpPredictor> mtp;
-  if (config.num_nextn_predict_layers > 0) mtp = std::make_unique<MtpPredictor>(engine.model(), engine.config().mla_mode);
+  if (config.num_nextn_predict_layers > 0)
+    mtp = std::make_unique<MtpPredictor>(engine.model(), engine.config().mla_mode);
 
   ForwardContext ctx = engine.context();
   const int64_t D = config.hidden_size, n = int64_t(tokens.size());
@@ -120,7 +121,8 @@ int cmd_profile_experts(int argc, char** argv) {
     stats.counts[l] = std::vector<uint64_t>(row.begin(), row.end());
   }
   save_expert_stats(out_path, stats);
-  std::fprintf(stderr, "已写出 %s：%lld 个 token，%zu 个 MoE 层\n", out_path.c_str(), (long long)n, stats.counts.size());
+  std::fprintf(stderr, "已写出 %s：%lld 个 token，%zu 个 MoE 层\n", out_path.c_str(), (long long)n,
+               stats.counts.size());
   ef.report(engine.monitor());
   return 0;
 }

@@ -70,7 +70,9 @@ ExpertStats parse_expert_stats(const std::string& text, const std::string& path)
   return s;
 }
 
-ExpertStats load_expert_stats(const std::string& path) { return parse_expert_stats(read_text_file(path), path); }
+ExpertStats load_expert_stats(const std::string& path) {
+  return parse_expert_stats(read_text_file(path), path);
+}
 
 std::string expert_stats_json(const ExpertStats& stats) {
   nlohmann::ordered_json j;
@@ -94,8 +96,8 @@ void save_expert_stats(const std::string& path, const ExpertStats& stats) {
 void check_expert_stats(const ExpertStats& stats, const ModelConfig& config, const std::string& path) {
   const std::string where = cat("专家统计文件 ", path, "（模型 ", stats.model, "）与模型 ", config.path, " 不符：");
   if (stats.n_routed_experts != config.n_routed_experts)
-    throw Error(ErrorCode::kConfig, cat(where, "n_routed_experts 为 ", stats.n_routed_experts, "，模型为 ",
-                                        config.n_routed_experts));
+    throw Error(ErrorCode::kConfig,
+                cat(where, "n_routed_experts 为 ", stats.n_routed_experts, "，模型为 ", config.n_routed_experts));
   if (stats.num_experts_per_tok != config.num_experts_per_tok)
     throw Error(ErrorCode::kConfig, cat(where, "num_experts_per_tok 为 ", stats.num_experts_per_tok, "，模型为 ",
                                         config.num_experts_per_tok));

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -282,6 +283,17 @@ std::string synthetic_config_json(const SyntheticModelSpec& spec) {
       throw Error(ErrorCode::kInvalidArgument,
                   cat("--experts ", spec.experts, " 不能被预设的 n_group ", c["n_group"].get<int64_t>(), " 整除"));
     if (c["num_experts_per_tok"].get<int64_t>() > spec.experts) c["num_experts_per_tok"] = spec.experts;
+  }
+  if (spec.top_k < 0 || spec.top_k > c["n_routed_experts"].get<int64_t>())
+    throw Error(ErrorCode::kInvalidArgument,
+                cat("--top-k ", spec.top_k, " 非法（应在 1…", c["n_routed_experts"].get<int64_t>(), " 内）"));
+  if (spec.top_k) c["num_experts_per_tok"] = spec.top_k;
+  if (spec.dense) {
+    const int64_t L = c["num_hidden_layers"], first = std::min(c["first_k_dense_replace"].get<int64_t>(), L);
+    const int64_t per_moe = (c["n_routed_experts"].get<int64_t>() + c["n_shared_experts"].get<int64_t>()) *
+                            c["moe_intermediate_size"].get<int64_t>();
+    c["intermediate_size"] = (first * c["intermediate_size"].get<int64_t>() + (L - first) * per_moe + L / 2) / L;
+    c["first_k_dense_replace"] = L + c.value("num_nextn_predict_layers", int64_t(0));
   }
   c["torch_dtype"] = torch_dtype_name(spec.dtype);
   if (spec.dtype == DType::kF8E4M3)

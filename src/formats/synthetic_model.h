@@ -20,6 +20,10 @@ struct SyntheticModelSpec {
   int64_t experts = 0;             // 0：预设值
   int64_t vocab = 0;               // 0：预设值
   int64_t mtp_layers = -1;         // NextN（MTP）层数；< 0：预设值（v3 为 1，其余为 0）
+  int64_t top_k = 0;               // 每个 token 的路由专家数（num_experts_per_tok）；0：预设值
+  // 稠密对照：所有层都是稠密 FFN，intermediate_size 取使 FFN 参数总量等于同预设 MoE 模型的值
+  // （首个稠密层 + 各 MoE 层的路由与共享专家之和按层平均），用于比较同样总大小的 MoE 与稠密模型
+  bool dense = false;
   DType dtype = DType::kBF16;
   uint64_t seed = 0;
   int64_t shard_bytes = int64_t(2) << 30;  // 每个分片的大致上限

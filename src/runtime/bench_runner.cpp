@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <random>
 #include <thread>
@@ -103,27 +104,46 @@ void accumulate(ExpertCacheStats& sum, const ExpertCacheStats& d) {
 }  // namespace
 
 double measure_disk_gbps(const Checkpoint& ckpt, int64_t bytes) {
-  // 最大的分片：从末尾往前读 bytes 字节（不够时整个文件）
-  const TensorInfo* last = nullptr;
-  for (const auto& [name, t] : ckpt.tensors())
-    if (!last || t->offset + t->nbytes > last->offset + last->nbytes) last = t;
-  if (!last) return 0;
-  const UncachedFile file(*last->file);
-  const uint64_t end = last->offset + last->nbytes;
-  const uint64_t begin = end > uint64_t(bytes) ? end - uint64_t(bytes) : 0;
-  constexpr uint64_t kChunk = uint64_t(4) << 20;
+  // 读法与专家存储相同：整个张量一次读，优先取路由专家的张量，按检查点中的位置均匀跨步抽取，
+  // 使读到的位置散布在所有分片上（只读一个分片的末尾会因存储的局部性而偏快或偏慢）。
+  std::vector<const TensorInfo*> pool, experts;
+  for (const auto& [name, t] : ckpt.tensors()) {
+    pool.push_back(t);
+    if (name.find(".mlp.experts.") != std::string::npos) experts.push_back(t);
+  }
+  if (!experts.empty()) pool = std::move(experts);
+  if (pool.empty()) return 0;
+  std::sort(pool.begin(), pool.end(), [](const TensorInfo* a, const TensorInfo* b) {
+    return *a->file != *b->file ? *a->file < *b->file : a->offset < b->offset;
+  });
+  uint64_t total = 0;
+  for (const TensorInfo* t : pool) total += t->nbytes;
+  const size_t stride = std::max<size_t>(1, size_t(total / std::max<uint64_t>(1, uint64_t(bytes))));
+  std::vector<const TensorInfo*> jobs;
+  uint64_t planned = 0;
+  for (size_t i = 0; i < pool.size() && planned < uint64_t(bytes); i += stride) {
+    jobs.push_back(pool[i]);
+    planned += pool[i]->nbytes;
+  }
+  std::map<std::string, std::unique_ptr<UncachedFile>> files;
+  size_t largest = 0;
+  for (const TensorInfo* t : jobs) {
+    auto& f = files[*t->file];
+    if (!f) f = std::make_unique<UncachedFile>(*t->file);
+    largest = std::max(largest, t->nbytes);
+  }
   constexpr int kThreads = 8;
-  std::atomic<uint64_t> next{begin};
+  std::atomic<size_t> next{0};
   const auto t0 = Clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&] {
-      AlignedBytes buf = allocate_aligned(UncachedFile::span(0, kChunk) + UncachedFile::kAlign);
-      for (uint64_t off = next.fetch_add(kChunk); off < end; off = next.fetch_add(kChunk))
-        file.read(off, size_t(std::min(kChunk, end - off)), buf.get(), "磁盘带宽探针");
+      AlignedBytes buf = allocate_aligned(UncachedFile::span(0, largest) + UncachedFile::kAlign);
+      for (size_t j = next.fetch_add(1); j < jobs.size(); j = next.fetch_add(1))
+        files[*jobs[j]->file]->read(jobs[j]->offset, jobs[j]->nbytes, buf.get(), "磁盘带宽探针");
     });
   for (auto& t : threads) t.join();
-  return double(end - begin) / seconds(t0, Clock::now()) / 1e9;
+  return double(planned) / seconds(t0, Clock::now()) / 1e9;
 }
 
 BenchResult run_benchmark(Engine& engine, const BenchOptions& o) {

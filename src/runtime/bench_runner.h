@@ -60,7 +60,8 @@ class BandwidthProbe {
 
 double median(std::vector<double> v);
 
-// 磁盘的直读带宽（GB/s）：以专家存储同样的方式（O_DIRECT、8 个线程、每次 4 MiB）读检查点最后 bytes 字节。
+// 磁盘的直读带宽（GB/s）：以专家存储同样的方式（O_DIRECT、8 个线程、每次读整个张量）读约 bytes 字节的
+// 路由专家张量，按位置均匀抽取、散布在各分片上。
 double measure_disk_gbps(const Checkpoint& ckpt, int64_t bytes);
 
 }  // namespace dsinfer

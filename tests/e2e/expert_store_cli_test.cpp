@@ -19,7 +19,9 @@ using testing_support::write_text;
 const std::string kModel = std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tiny-v3";
 const std::string kText = std::string(DSINFER_TEST_DATA_DIR) + "/bundled/README.md";
 
-json model_config() { return json::parse(testing_support::read_file(kModel + "/config.json")); }
+json model_config() {
+  return json::parse(testing_support::read_file(kModel + "/config.json"));
+}
 
 TEST(ExpertStoreCli, ProfileExpertsCountsEveryRoutedToken) {
   ScratchDir d;
@@ -69,12 +71,11 @@ TEST(ExpertStoreCli, BudgetRunsMatchResidentText) {
   EXPECT_EQ(ec["pinned_per_layer"].get<int64_t>(), ec["slots_per_layer"].get<int64_t>() - 2);
   EXPECT_GT(ec["misses"].get<int64_t>(), 0);
   EXPECT_GT(ec["bytes_read"].get<int64_t>(), 0);
-  EXPECT_EQ(ec["hits"].get<int64_t>() + ec["misses"].get<int64_t>(),
-            [&] {
-              int64_t n = 0;
-              for (const json& l : ec["layers"]) n += l["hits"].get<int64_t>() + l["misses"].get<int64_t>();
-              return n;
-            }());
+  EXPECT_EQ(ec["hits"].get<int64_t>() + ec["misses"].get<int64_t>(), [&] {
+    int64_t n = 0;
+    for (const json& l : ec["layers"]) n += l["hits"].get<int64_t>() + l["misses"].get<int64_t>();
+    return n;
+  }());
 }
 
 TEST(ExpertStoreCli, InfoShowsTheMemoryPlan) {

@@ -62,6 +62,36 @@ TEST(SyntheticModel, MakeInfoBenchAndIsaIndependentGreedyTokens) {
   EXPECT_NE(r.err.find("n_group"), std::string::npos);
   r = run_cli({"make-model", "--dtype", "int4", "-o", d.file("x")});
   EXPECT_EQ(r.code, 2);
+  r = run_cli({"make-model", "--experts", "4", "--top-k", "5", "-o", d.file("x")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--top-k 5"), std::string::npos) << r.err;
+}
+
+// 稠密对照：所有层稠密，参数总量与同预设的 MoE 模型相同（误差只来自路由器矩阵与取整）
+TEST(SyntheticModel, DenseTwinHasTheSameTotalSize) {
+  ScratchDir d;
+  const std::vector<std::string> shape = {"--layers", "3", "--experts", "4", "--vocab", "1024"};
+  auto make = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> a = {"make-model", "-o", d.file(name)};
+    a.insert(a.end(), shape.begin(), shape.end());
+    a.insert(a.end(), extra.begin(), extra.end());
+    const CliResult r = run_cli(a);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const CliResult i = run_cli({"info", "-m", d.file(name), "--json"});
+    EXPECT_EQ(i.code, 0) << i.err;
+    return json::parse(i.out);
+  };
+  const json moe = make("moe", {"--top-k", "1"});
+  const json dense = make("dense", {"--dense"});
+  const json config = json::parse(testing_support::read_file(d.file("dense") + "/config.json"));
+  EXPECT_EQ(config["first_k_dense_replace"], 3);
+  const double total_moe = moe["params_total"], total_dense = dense["params_total"];
+  EXPECT_NEAR(total_dense / total_moe, 1.0, 1e-3);
+  // 稠密模型每 token 激活除词嵌入外的全部参数；MoE（4 个路由专家选 1 个）激活的少得多
+  EXPECT_NEAR(dense["params_active"].get<double>() / total_dense, 1.0, 0.02);
+  EXPECT_LT(moe["params_active"].get<double>(), 0.8 * dense["params_active"].get<double>());
+  const json mc = json::parse(testing_support::read_file(d.file("moe") + "/config.json"));
+  EXPECT_EQ(mc["num_experts_per_tok"], 1);
 }
 
 }  // namespace
