@@ -34,9 +34,9 @@ int cmd_bench(int argc, char** argv) {
   flags.add_int("--bandwidth-mib", &bw_mib, "带宽探针的数组大小（MiB，默认 512）");
   flags.add_bool("--json", &json, "以一个 JSON 对象输出");
   int64_t disk_mib = 0;
-  flags.add_int(
-      "--disk-bandwidth-mib", &disk_mib,
-      "先以 O_DIRECT 读检查点末尾这么多 MiB 测磁盘直读带宽（JSON 字段 disk_gbps；内存预算下另给 I/O 屋顶线）");
+  flags.add_int("--disk-bandwidth-mib", &disk_mib,
+                "先以 O_DIRECT 读约这么多 MiB 的路由专家张量（散布在各分片上）测磁盘直读带宽（JSON 字段 "
+                "disk_gbps；内存预算下另给 I/O 屋顶线）");
   flags.add_bool("--oracle-drafts", &o.oracle_drafts,
                  "与 --mtp 一起：先不用 MTP 生成一遍，再以其结果作为草稿（测机制上限）");
   if (!flags.parse(argc, argv, 2)) {

@@ -91,8 +91,8 @@ int cmd_profile_experts(int argc, char** argv) {
       progress.add(uint64_t(c1 - c0));
     }
     if (!mtp) continue;
-    // MTP 模块 k 在位置 i 的输入：token i+1+k 与上一级（主模型或模块 k−1）在位置 i 的隐状态
-    std::vector<float> level = hidden;
+    // MTP 模块 k 在位置 i 的输入：token i+1+k 与上一级（主模型或模块 k−1）在位置 i 的隐状态；
+    // 每块读完输入后原地换成本级的输出，供下一级使用
     for (int64_t k = 0; k < mtp->n_modules(); ++k) {
       const int64_t rows = len - 1 - k;
       if (rows <= 0) break;
@@ -102,8 +102,8 @@ int cmd_profile_experts(int argc, char** argv) {
         const int64_t c1 = std::min(rows, c0 + chunk);
         batch.clear();
         for (int64_t i = c0; i < c1; ++i) batch.add(tokens[size_t(w0 + i + 1 + k)], ms, i, false);
-        mtp->forward(ctx, k, batch, level.data() + c0 * D, mcache, out, mtp_hidden.data());
-        std::copy_n(mtp_hidden.data(), size_t((c1 - c0) * D), level.data() + c0 * D);
+        mtp->forward(ctx, k, batch, hidden.data() + c0 * D, mcache, out, mtp_hidden.data());
+        std::copy_n(mtp_hidden.data(), size_t((c1 - c0) * D), hidden.data() + c0 * D);
       }
     }
   }

@@ -140,7 +140,7 @@ double measure_disk_gbps(const Checkpoint& ckpt, int64_t bytes) {
     threads.emplace_back([&] {
       AlignedBytes buf = allocate_aligned(UncachedFile::span(0, largest) + UncachedFile::kAlign);
       for (size_t j = next.fetch_add(1); j < jobs.size(); j = next.fetch_add(1))
-        files[*jobs[j]->file]->read(jobs[j]->offset, jobs[j]->nbytes, buf.get(), "磁盘带宽探针");
+        files.at(*jobs[j]->file)->read(jobs[j]->offset, jobs[j]->nbytes, buf.get(), "磁盘带宽探针");
     });
   for (auto& t : threads) t.join();
   return double(planned) / seconds(t0, Clock::now()) / 1e9;
