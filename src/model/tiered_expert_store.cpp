@@ -118,8 +118,11 @@ void TieredExpertStore::add_layer(int64_t layer) {
 
 int64_t TieredExpertStore::pinned_per_layer() const {
   if (options_.policy != ExpertCachePolicy::kFrequency) return 0;
+  // 轮换槽位至少留 top-k 个给本 token 的按需读入；开了预取再留 top-k 个给预测的专家，
+  // 否则预取与按需读互相挤出，上一 token 用过的专家一个也留不住。
   const int64_t S = std::min<int64_t>(options_.slots_per_layer, config_.n_routed_experts);
-  return std::clamp<int64_t>(S - config_.num_experts_per_tok, 0, S - 1);
+  const int64_t rotating = config_.num_experts_per_tok * (options_.prefetch_next_layer ? 2 : 1);
+  return std::clamp<int64_t>(S - rotating, 0, S - 1);
 }
 
 bool TieredExpertStore::direct_io() const {

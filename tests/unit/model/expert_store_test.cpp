@@ -132,9 +132,14 @@ TEST(ExpertStoreTest, FrequencyPolicyPinsHottestAndStaysExact) {
   }
   const RunResult r = run_model(dir, o);
   EXPECT_TRUE(bitwise_equal(resident.logits, r.logits));
-  // 6 个槽位、top-3：钉住 3 个最热的专家，它们在启动时读入，之后每次请求都命中
+  // 6 个槽位、top-3、有预取：轮换槽位留 2 × top-k = 6 个，不钉住；不预取时钉住 3 个最热的专家
+  DeepseekModel with_prefetch(dir, o);
+  ASSERT_NE(with_prefetch.tiered_experts(), nullptr);
+  EXPECT_EQ(with_prefetch.tiered_experts()->pinned_per_layer(), 0);
+  o.experts.prefetch_next_layer = false;
+  const RunResult pinned = run_model(dir, o);
+  EXPECT_TRUE(bitwise_equal(resident.logits, pinned.logits));
   DeepseekModel m(dir, o);
-  ASSERT_NE(m.tiered_experts(), nullptr);
   EXPECT_EQ(m.tiered_experts()->pinned_per_layer(), 3);
 }
 
