@@ -65,14 +65,17 @@ Checkpoint::Checkpoint(const std::string& dir, LoadMode mode, FILE* progress, bo
 }
 
 void Checkpoint::add_files(const std::vector<std::string>& paths, FILE* progress) {
+  uint64_t total = 0;
+  for (const auto& p : paths) total += file_size(p);
+  // 引擎加载（给了 progress）时，mmap 的文件放得下就先读进页缓存：读盘发生在进度条下，而不是第一个 token 里。
+  // 放不下时预读只会把前面读的页挤出去；常驻拷贝模式（内存预算）下整文件预读会让页缓存占住预算之外的内存。
+  const bool warm =
+      progress && mode_ == LoadMode::kMmap && !resident_copies_ && total <= available_memory_bytes() / 10 * 9;
   std::unique_ptr<ProgressBar> bar;
-  if (progress) {
-    uint64_t total = 0;
-    for (const auto& p : paths) total += file_size(p);
-    bar = std::make_unique<ProgressBar>(total, "加载权重", progress);
-  }
+  if (progress && (mode_ == LoadMode::kRead || warm)) bar = std::make_unique<ProgressBar>(total, "加载权重", progress);
   for (const auto& file : paths) {
     files_.push_back(std::make_unique<SafetensorsFile>(file, mode_, bar ? bar->callback() : ProgressFn()));
+    if (warm) files_.back()->populate(bar->callback());
     for (const auto& [name, info] : files_.back()->tensors()) {
       auto [it, inserted] = tensors_.emplace(name, &info);
       if (!inserted)

@@ -20,7 +20,8 @@ namespace dsinfer {
 
 class Checkpoint {
  public:
-  // progress 非空时在其上显示加载进度条（全部分片的字节；不是终端时不显示）。
+  // progress 非空（引擎加载）时在其上显示加载进度条（全部分片的字节；不是终端时不显示）；kMmap 时若全部分片
+  // 放得进可用内存的 90%，先把它们读进页缓存（进度条显示的就是这次读），放不下则只映射、不显示进度条。
   // resident_copies：常驻拷贝模式（此时 mode 只决定头部的读取方式，应为 kMmap）。
   Checkpoint(const std::string& dir, LoadMode mode = LoadMode::kMmap, FILE* progress = nullptr,
              bool resident_copies = false);

@@ -33,6 +33,7 @@ class SafetensorsFile {
   const std::string& path() const { return file_.path(); }
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
   size_t file_size() const { return file_.size(); }
+  void populate(const ProgressFn& progress) { file_.populate(progress); }
 
  private:
   MappedFile file_;
