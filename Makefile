@@ -35,7 +35,7 @@ test-all: build
 SAN_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DDSINFER_BUILD_BENCH=OFF
 
 # 完整的默认测试集在 AddressSanitizer + UBSan 下运行（越界、释放后使用、泄漏、未定义行为）。
-# 同一构建带 gcov 插桩：make coverage 直接用这一遍测试的计数，CI 不必为覆盖率再构建、再跑一遍。
+# 同一构建带 gcov 插桩：make coverage 直接用这一遍测试的计数，不必为覆盖率再构建、再跑一遍。
 test-sanitize:
 	@[ -f $(ASAN_BUILD)/build.ninja ] || cmake -S . -B $(ASAN_BUILD) -G Ninja $(SAN_CMAKE_FLAGS) \
 		-DDSINFER_SANITIZE=ON -DDSINFER_COVERAGE=ON

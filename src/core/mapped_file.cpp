@@ -21,6 +21,8 @@ namespace {
 std::string sys_error() {
   return std::strerror(errno);
 }
+// 读入与预读页缓存都按这个大小分块，每块报告一次进度（块足够大，系统调用的开销可以忽略；页大小的整数倍）
+constexpr size_t kChunk = size_t(64) << 20;
 }  // namespace
 
 MappedFile::MappedFile(const std::string& path, LoadMode mode, const ProgressFn& progress) : path_(path), mode_(mode) {
@@ -55,8 +57,6 @@ MappedFile::MappedFile(const std::string& path, LoadMode mode, const ProgressFn&
     throw Error(ErrorCode::kIo, cat("内存不足，无法读入 ", path));
   }
   ::madvise(data_, alloc, MADV_HUGEPAGE);
-  // 分块读，每块报告一次进度（块足够大，系统调用的开销可以忽略）
-  constexpr size_t kChunk = size_t(64) << 20;
   size_t done = 0;
   while (done < size_) {
     const ssize_t r = ::read(fd, data_ + done, std::min(kChunk, size_ - done));
@@ -78,7 +78,6 @@ void MappedFile::populate(const ProgressFn& progress) {
 #ifndef MADV_POPULATE_READ
   constexpr int MADV_POPULATE_READ = 22;  // Linux 5.14；旧的 glibc 头里还没有
 #endif
-  constexpr size_t kChunk = size_t(64) << 20;  // 页大小的整数倍：每块的起点仍按页对齐
   for (size_t off = 0; off < size_; off += kChunk) {
     const size_t n = std::min(kChunk, size_ - off);
     if (::madvise(data_ + off, n, MADV_POPULATE_READ) != 0) {

@@ -25,7 +25,7 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
-  // kMmap：把整个映射预先读进页缓存，每 64 MiB 报告一次进度。否则这些读盘会落在第一次前向的缺页里，
+  // kMmap：把整个映射预先读进页缓存，每 64 MiB 报告一次进度。否则这些读盘会落在首个前向的缺页里，
   // 用户看到的是“加载瞬间完成、第一个 token 却要等很久”。读盘失败（文件被截断等）抛出 Error(kIo)；kRead 时无事可做。
   void populate(const ProgressFn& progress);
 

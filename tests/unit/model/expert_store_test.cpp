@@ -140,6 +140,7 @@ TEST(ExpertStoreTest, FrequencyPolicyPinsHottestAndStaysExact) {
   const RunResult pinned = run_model(dir, o);
   EXPECT_TRUE(bitwise_equal(resident.logits, pinned.logits));
   DeepseekModel m(dir, o);
+  ASSERT_NE(m.tiered_experts(), nullptr);
   EXPECT_EQ(m.tiered_experts()->pinned_per_layer(), 3);
 }
 
