@@ -16,6 +16,8 @@ drop() { sync; echo 1 > /proc/sys/vm/drop_caches; }
 timed() { local name=$1; shift; drop; log "start $name"
   /usr/bin/time -v "$@" > $O/$name.out 2> $O/$name.err
   log "done $name rc=$? $(grep -E 'Elapsed|Maximum resident' $O/$name.err | tr '\n' ' ')"; }
+# make-model 不写分词器；profile-experts 编码文本用内置模型的分词器（词表小于模型的 vocab_size）
+[ -f $M/tokenizer.json ] || cp models/dsinfer-tiny-v3/tokenizer.json models/dsinfer-tiny-v3/tokenizer_config.json $M/
 # frequency 的统计取自随机文本（bench 解码的是随机 token，真实文本的统计对它不准）
 [ -f $O/random_text.txt ] || head -c 8192 /dev/urandom | base64 > $O/random_text.txt
 [ -f $O/v2l-stats-random.json ] || { drop; $B profile-experts -m $M -f $O/random_text.txt --max-tokens 1024 \

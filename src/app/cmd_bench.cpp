@@ -67,6 +67,7 @@ int cmd_bench(int argc, char** argv) {
   const kernels::KernelContext& kc = engine ? engine->kernels() : *own_kernels;
   j["threads"] = kc.pool().size();
   j["isa"] = std::string(kernels::isa_name(kc.isa()));
+  j["cpu"] = kernels::cpu_model_name(kernels::host_cpu_model());
   j["prefetch_bytes"] = kc.prefetch_bytes();
   if (bandwidth && !engine) j["read_gbps"] = BandwidthProbe(kc, bw_mib << 20).measure(10);
   if (engine) {

@@ -106,7 +106,8 @@ std::vector<Key> make_keys() {
        },
        [](const C& c) { return std::string(c.bf16_matmul ? "bf16" : "f32"); }},
       {"prefetch_bytes", Kind::kInt,
-       "单 token GEMV 的软件预取提前量（字节，0…65536；0 = 按 CPU 厂商取默认值：AMD 1024、其余 3072），只影响速度",
+       "单 token GEMV 的软件预取提前量（字节，0…65536；0 = 按 CPU 微架构查表：Zen 3 / Zen 4 取 1024，其余 "
+       "3072），只影响速度",
        [](C& c, const std::string& v) { c.prefetch_bytes = parse_int_value("prefetch_bytes", v, 0, 65536); },
        [](const C& c) { return std::to_string(c.prefetch_bytes); }, "DSINFER_PREFETCH_BYTES"},
       {"max_context", Kind::kInt,

@@ -2,28 +2,45 @@
 
 #include <cpuid.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace dsinfer::kernels {
 
 namespace {
 
-// cpuid 在虚拟机里会陷入虚拟机监控器（每次微秒级），结果只查一次
-bool cpu_is_amd() {
-  static const bool amd = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
-    char vendor[13] = {};
-    std::memcpy(vendor, &b, 4);
-    std::memcpy(vendor + 4, &d, 4);
-    std::memcpy(vendor + 8, &c, 4);
-    return std::strcmp(vendor, "AuthenticAMD") == 0;
-  }();
-  return amd;
+// 微架构：预取提前量表的键。AMD family 0x19 按 model 区间分 Zen 3 与 Zen 4，family 0x1A 为 Zen 5。
+enum class Uarch { kUnknown, kZen3, kZen4, kZen5, kIntel };
+
+Uarch uarch_of(const CpuModel& cpu) {
+  if (cpu.intel) return Uarch::kIntel;
+  if (!cpu.amd) return Uarch::kUnknown;
+  const int m = cpu.model;
+  if (cpu.family == 0x1A) return Uarch::kZen5;
+  if (cpu.family != 0x19) return Uarch::kUnknown;
+  if (m <= 0x0F || (m >= 0x20 && m <= 0x2F) || (m >= 0x40 && m <= 0x5F)) return Uarch::kZen3;
+  if ((m >= 0x10 && m <= 0x1F) || (m >= 0x60 && m <= 0x7F) || (m >= 0xA0 && m <= 0xAF)) return Uarch::kZen4;
+  return Uarch::kUnknown;
+}
+
+const char* uarch_name(Uarch u) {
+  switch (u) {
+    case Uarch::kZen3:
+      return "Zen 3";
+    case Uarch::kZen4:
+      return "Zen 4";
+    case Uarch::kZen5:
+      return "Zen 5";
+    case Uarch::kIntel:
+      return "Intel";
+    case Uarch::kUnknown:
+      break;
+  }
+  return "未知微架构";
 }
 
 // F16C 用 cpuid 直接查（clang 14 的 __builtin_cpu_supports 不认识 "f16c"）：CPUID.1:ECX 第 29 位；结果缓存，理由同
-// cpu_is_amd。
+// host_cpu_model。
 bool cpu_has_f16c() {
   static const bool has = [] {
     unsigned a = 0, b = 0, c = 0, d = 0;
@@ -34,8 +51,50 @@ bool cpu_has_f16c() {
 
 }  // namespace
 
+// cpuid 在虚拟机里会陷入虚拟机监控器（每次微秒级），结果只查一次
+CpuModel host_cpu_model() {
+  static const CpuModel cpu = [] {
+    CpuModel c;
+    unsigned a = 0, b = 0, cx = 0, d = 0;
+    if (!__get_cpuid(0, &a, &b, &cx, &d)) return c;
+    char vendor[13] = {};
+    std::memcpy(vendor, &b, 4);
+    std::memcpy(vendor + 4, &d, 4);
+    std::memcpy(vendor + 8, &cx, 4);
+    c.amd = std::strcmp(vendor, "AuthenticAMD") == 0;
+    c.intel = std::strcmp(vendor, "GenuineIntel") == 0;
+    if (!__get_cpuid(1, &a, &b, &cx, &d)) return c;
+    const int base_family = int((a >> 8) & 0xF), base_model = int((a >> 4) & 0xF);
+    c.family = base_family == 0xF ? base_family + int((a >> 20) & 0xFF) : base_family;
+    c.model = base_model;
+    if (base_family == 0xF || base_family == 0x6) c.model += int((a >> 16) & 0xF) << 4;
+    return c;
+  }();
+  return cpu;
+}
+
+std::string cpu_model_name(const CpuModel& cpu) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s family 0x%X model 0x%X (%s)", cpu.amd ? "AMD" : (cpu.intel ? "Intel" : "other"),
+                cpu.family, cpu.model, uarch_name(uarch_of(cpu)));
+  return buf;
+}
+
+int64_t prefetch_bytes_for(const CpuModel& cpu) {
+  switch (uarch_of(cpu)) {
+    case Uarch::kZen3:
+    case Uarch::kZen4:
+      return 1024;  // 2 KiB 起变差
+    case Uarch::kZen5:
+    case Uarch::kIntel:
+    case Uarch::kUnknown:
+      break;
+  }
+  return 3072;
+}
+
 int64_t default_prefetch_bytes() {
-  return cpu_is_amd() ? 1024 : 3072;
+  return prefetch_bytes_for(host_cpu_model());
 }
 
 bool bf16_dot_supported() {
@@ -43,7 +102,7 @@ bool bf16_dot_supported() {
 }
 
 bool bf16_dot_gemm_enabled() {
-  static const bool enabled = bf16_dot_supported() && cpu_is_amd();  // 矩阵乘的热路径上每次都查，只算一次
+  static const bool enabled = bf16_dot_supported() && host_cpu_model().amd;  // 矩阵乘的热路径上每次都查，只算一次
   return enabled;
 }
 

@@ -90,7 +90,7 @@ inline void rows_loop(const Weight& w, int64_t r0, int64_t r1, const float* x, i
 }
 
 // 软件预取：硬件的流预取器不跨 4 KiB 页，而 BF16 的一行（2048 列）正好 4 KiB，每进入新的一页它都要重新识别流，
-// 内存级并行度掉下来。GEMV 每步用 prefetcht1 把 ahead 字节（KernelContext::prefetch_bytes，默认按 CPU 厂商选，
+// 内存级并行度掉下来。GEMV 每步用 prefetcht1 把 ahead 字节（KernelContext::prefetch_bytes，默认按 CPU 微架构查表，
 // 见 isa.h）之后的缓存行先拉进 L2。
 template <int64_t kBytes>
 inline void prefetch_lines(const uint8_t* p, int64_t ahead) {

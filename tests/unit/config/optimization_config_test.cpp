@@ -70,7 +70,7 @@ TEST(OptimizationConfig, EnvironmentOverridesDeclaredKeys) {
     return it == env.end() ? nullptr : it->second.c_str();
   };
   OptimizationConfig c;
-  EXPECT_EQ(c.prefetch_bytes, 0);  // 0：按 CPU 厂商取默认值
+  EXPECT_EQ(c.prefetch_bytes, 0);  // 0：按 CPU 微架构查表取默认值
   c.load_environment(lookup);
   EXPECT_EQ(c.isa, "scalar");
   EXPECT_EQ(c.prefetch_bytes, 2048);

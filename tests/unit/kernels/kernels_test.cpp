@@ -474,9 +474,23 @@ TEST_P(IsaTest, PrefetchDistanceDoesNotChangeResults) {
       EXPECT_EQ(e.code(), ErrorCode::kConfig);
     }
   }
-  const int64_t d = default_prefetch_bytes();
-  EXPECT_TRUE(d == 1024 || d == 3072) << d;
-  EXPECT_EQ(KernelContext(pool).prefetch_bytes(), d);
+  EXPECT_EQ(default_prefetch_bytes(), prefetch_bytes_for(host_cpu_model()));
+  EXPECT_EQ(KernelContext(pool).prefetch_bytes(), default_prefetch_bytes());
+}
+
+// 预取提前量表：键是微架构（AMD family 0x19 按 model 区间分 Zen 3 / Zen 4），表外的 CPU 取 3072。
+TEST(PrefetchTable, KeyedByMicroarchitecture) {
+  const auto amd = [](int family, int model) { return CpuModel{true, false, family, model}; };
+  EXPECT_EQ(prefetch_bytes_for(amd(0x19, 0x01)), 1024);                 // Zen 3 EPYC（Milan）
+  EXPECT_EQ(prefetch_bytes_for(amd(0x19, 0x21)), 1024);                 // Zen 3 Ryzen（Vermeer）
+  EXPECT_EQ(prefetch_bytes_for(amd(0x19, 0x11)), 1024);                 // Zen 4 EPYC（Genoa）
+  EXPECT_EQ(prefetch_bytes_for(amd(0x19, 0x61)), 1024);                 // Zen 4 Ryzen（Raphael）
+  EXPECT_EQ(prefetch_bytes_for(amd(0x1A, 0x02)), 3072);                 // Zen 5
+  EXPECT_EQ(prefetch_bytes_for(amd(0x17, 0x31)), 3072);                 // Zen 2：表外
+  EXPECT_EQ(prefetch_bytes_for(CpuModel{false, true, 6, 0x8F}), 3072);  // Intel Xeon
+  EXPECT_EQ(prefetch_bytes_for(CpuModel{}), 3072);                      // 查不到厂商
+  EXPECT_EQ(cpu_model_name(amd(0x19, 0x11)), "AMD family 0x19 model 0x11 (Zen 4)");
+  EXPECT_EQ(cpu_model_name(CpuModel{false, true, 6, 0x8F}), "Intel family 0x6 model 0x8F (Intel)");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, IsaTest, testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
