@@ -98,12 +98,13 @@ int run(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const ExpertCacheStats& c = monitor.expert_cache();
   std::printf(
-      "{\"model\": \"%s\", \"slots_per_layer\": %lld, \"pinned_per_layer\": %lld, \"policy\": \"%s\", \"zipf_s\": "
+      "{\"model\": \"%s\", \"slots_per_layer\": %lld, \"pinned_per_layer\": %lld, \"pins_released\": %lld, \"policy\": "
+      "\"%s\", \"zipf_s\": "
       "%.2f, "
       "\"tokens\": %lld, \"hit_rate\": %.4f, \"bytes_read_per_token\": %.0f, \"read_gbps\": %.3f, "
       "\"seconds_per_token\": %.4f}\n",
-      dir.c_str(), (long long)slots, (long long)store.pinned_per_layer(), policy.c_str(), s, (long long)tokens,
-      c.hit_rate(), double(c.bytes_read) / double(tokens), c.read_gbps(), seconds / double(tokens));
+      dir.c_str(), (long long)slots, (long long)store.pinned_per_layer(), (long long)c.pins_released, policy.c_str(), s,
+      (long long)tokens, c.hit_rate(), double(c.bytes_read) / double(tokens), c.read_gbps(), seconds / double(tokens));
   return 0;
 }
 

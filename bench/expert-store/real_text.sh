@@ -13,7 +13,7 @@ for budget in 76M 80M 84M; do
       $B run -m $M -f $O/prompt.txt -n 160 --ignore-eos --mem-budget $budget --moe-cache-policy $policy \
         --moe-prefetch $prefetch --moe-expert-stats $O/stats.json --stats-json $O/s.json > /dev/null 2>&1
       python3 -c "import json,sys; c=json.load(open('$O/s.json'))['expert_cache']
-print('$budget', '$policy', '$prefetch', 'slots', c['slots_per_layer'], 'pinned', c['pinned_per_layer'],
+print('$budget', '$policy', '$prefetch', 'slots', c['slots_per_layer'], 'pinned', c['pinned_per_layer'], 'released', c['pins_released'],
       'hit_rate %.3f' % c['hit_rate'], 'KiB/token %.0f' % (c['bytes_read_per_token'] / 1024))"
     done
   done

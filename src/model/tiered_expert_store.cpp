@@ -252,6 +252,7 @@ int64_t TieredExpertStore::acquire(int64_t layer, int32_t* experts, int64_t n, c
     if (s >= 0) {
       Slot& slot = L.slots[size_t(s)];
       slot.reserved = clock_;
+      ++slot.window_hits;
       ++hits;
       if (slot.prefetched) {
         ++used;
@@ -273,15 +274,36 @@ int64_t TieredExpertStore::acquire(int64_t layer, int32_t* experts, int64_t n, c
     slot.last_use = clock_;
     out[i] = &slot.weights;
   }
+  const int64_t released = ++L.window >= kReviewWindow ? review_pins(L) : 0;
   if (monitor) {
     ExpertCacheStats& st = monitor->expert_cache();
     st.add_layer(layer, hits, misses);
     st.prefetch_used += used;
     st.bytes_read += bytes;
     st.stall_seconds += seconds_since(t0);
+    st.pins_released += released;
     report_io(monitor);
   }
   return m;
+}
+
+int64_t TieredExpertStore::review_pins(Layer& L) {
+  int64_t rotating = 0, rotating_hits = 0;
+  for (const Slot& slot : L.slots)
+    if (!slot.pinned) {
+      ++rotating;
+      rotating_hits += slot.window_hits;
+    }
+  int64_t released = 0;
+  // 比较 hits < 平均值，即 hits × 轮换槽位数 < 轮换命中总数（整数，不受舍入影响）
+  for (Slot& slot : L.slots)
+    if (slot.pinned && slot.window_hits * rotating < rotating_hits) {
+      slot.pinned = false;
+      ++released;
+    }
+  for (Slot& slot : L.slots) slot.window_hits = 0;
+  L.window = 0;
+  return released;
 }
 
 void TieredExpertStore::prefetch(int64_t layer, const int32_t* experts, int64_t n, PerformanceMonitor* monitor) {

@@ -2,7 +2,10 @@
 // 专家权重留在检查点文件里，未命中时由读盘线程绕过页缓存（core/uncached_file.h）读入槽位。
 //   策略 lru：槽位满时逐出最久未用的专家。
 //   策略 frequency：启动时按专家统计（profile-experts 的输出）把每层最热的专家读入并钉住，
-//     其余槽位按 LRU 轮换；钉住的个数 = 槽位数 − top_k（至少留 1 个可轮换槽位）。
+//     其余槽位按 LRU 轮换；钉住的个数 = 槽位数 − top_k（开预取时 − 2 × top_k，至少留 1 个可轮换槽位）。
+//     统计来自别的文本时热专家未必还热，而相邻 token 的路由很相似时 LRU 槽位的命中反而更多：所以每层每
+//     kReviewWindow 次 acquire 复核一次，钉住的专家在窗口内的命中少于轮换槽位的平均命中就解除钉住，
+//     槽位交给 LRU（只解除、不重新钉住）。统计确实偏斜时热专家的命中远高于平均，钉住得以保留。
 //   预取 next-layer：MoE 层 L 把层 L+1 的路由器作用在自己的输入上预测 L+1 的专家，prefetch 让读盘线程
 //     在层 L 计算的同时读入；预取读请求排在“当前层正急需”的读请求之后。
 // 权重是原样的字节（任意 dtype，FP8 连同缩放因子），所以结果与全部常驻时逐位相同。
@@ -52,7 +55,9 @@ class TieredExpertStore : public ExpertStore {
   bool wants_prefetch() const override { return options_.prefetch_next_layer; }
   size_t expert_bytes(int64_t layer) const override;
 
+  // 启动时每层钉住的个数（运行中解除的个数见 ExpertCacheStats::pins_released）
   int64_t pinned_per_layer() const;
+  static constexpr int64_t kReviewWindow = 16;
   bool direct_io() const;
   // 一个槽位占用的字节（专家权重 + O_DIRECT 对齐余量）
   static size_t slot_bytes(const Checkpoint& ckpt, const ModelConfig& config, int64_t layer);
@@ -70,6 +75,7 @@ class TieredExpertStore : public ExpertStore {
     State state = State::kEmpty;
     int pending = 0;  // 未完成的读请求数
     uint64_t last_use = 0, reserved = 0;
+    int64_t window_hits = 0;  // 本复核窗口内的命中次数
     bool pinned = false, prefetched = false;
     std::string error;
     ExpertWeights weights;
@@ -79,6 +85,7 @@ class TieredExpertStore : public ExpertStore {
     std::vector<Slot> slots;
     std::vector<int32_t> slot_of;  // 专家 → 槽位（-1 未驻留）
     size_t slot_size = 0, expert_bytes = 0;
+    int64_t window = 0;  // 本复核窗口内的 acquire 次数
   };
   struct ReadJob {
     Layer* layer;
@@ -91,6 +98,8 @@ class TieredExpertStore : public ExpertStore {
   int32_t start_load(Layer& L, int32_t expert, bool urgent);
   void io_worker();
   void wait_ready(std::unique_lock<std::mutex>& lock, Layer& L, int32_t slot);
+  // 解除命中少于轮换槽位平均值的钉住（调用时持锁），返回解除的个数
+  int64_t review_pins(Layer& L);
   void report_io(PerformanceMonitor* monitor);  // 把新增的读盘墙钟时间计入 monitor（持锁调用）
 
   const ModelConfig& config_;

@@ -38,6 +38,7 @@ ExpertCacheStats ExpertCacheStats::delta(const ExpertCacheStats& after, const Ex
   }
   d.prefetch_issued -= before.prefetch_issued;
   d.prefetch_used -= before.prefetch_used;
+  d.pins_released -= before.pins_released;
   d.bytes_read -= before.bytes_read;
   d.stall_seconds -= before.stall_seconds;
   d.io_seconds -= before.io_seconds;

@@ -20,6 +20,7 @@ struct ExpertCacheStats {
   std::string policy;    // lru | frequency
   std::string prefetch;  // off | next-layer
   int64_t slots_per_layer = 0, pinned_per_layer = 0;
+  int64_t pins_released = 0;  // frequency 策略运行中解除的钉住（各层合计）：命中不如轮换槽位的热专家
   bool direct_io = false;     // 读盘是否为 O_DIRECT
   std::vector<Layer> layers;  // 下标为层号（稠密层全零）
   int64_t prefetch_issued = 0, prefetch_used = 0;

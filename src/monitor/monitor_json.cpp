@@ -42,6 +42,7 @@ Json expert_cache_json(const ExpertCacheStats& c, int64_t tokens) {
           {"prefetch", c.prefetch},
           {"slots_per_layer", c.slots_per_layer},
           {"pinned_per_layer", c.pinned_per_layer},
+          {"pins_released", c.pins_released},
           {"direct_io", c.direct_io},
           {"hits", c.hits()},
           {"misses", c.misses()},

@@ -48,13 +48,13 @@ void expert_cache_rows(std::ostringstream& os, const ExpertCacheStats& c, int64_
   if (!c.enabled) return;
   char line[1024];
   std::snprintf(line, sizeof line,
-                "专家存储（%s，预取 %s，每层 %lld 个槽位，钉住 %lld 个，%s）:\n"
+                "专家存储（%s，预取 %s，每层 %lld 个槽位，钉住 %lld 个，运行中解除 %lld 个，%s）:\n"
                 "  命中率 %.1f%%（命中 %lld / 未命中 %lld），读盘 %.1f MiB（每 token %.2f MiB），"
                 "等待读盘 %.3f s，读带宽 %.2f GB/s\n"
                 "  预取 %lld 次，用上 %lld 次：精确率 %.1f%%，召回率 %.1f%%\n",
                 c.policy.c_str(), c.prefetch.c_str(), (long long)c.slots_per_layer, (long long)c.pinned_per_layer,
-                c.direct_io ? "O_DIRECT" : "普通读 + 丢弃页缓存", 100 * c.hit_rate(), (long long)c.hits(),
-                (long long)c.misses(), double(c.bytes_read) / 1048576.0,
+                (long long)c.pins_released, c.direct_io ? "O_DIRECT" : "普通读 + 丢弃页缓存", 100 * c.hit_rate(),
+                (long long)c.hits(), (long long)c.misses(), double(c.bytes_read) / 1048576.0,
                 tokens ? double(c.bytes_read) / double(tokens) / 1048576.0 : 0.0, c.stall_seconds, c.read_gbps(),
                 (long long)c.prefetch_issued, (long long)c.prefetch_used, 100 * c.prefetch_precision(),
                 100 * c.prefetch_recall());

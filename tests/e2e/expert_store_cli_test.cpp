@@ -70,6 +70,9 @@ TEST(ExpertStoreCli, BudgetRunsMatchResidentText) {
   EXPECT_GE(ec["slots_per_layer"].get<int64_t>(), 1);
   // 开了预取：轮换槽位留 2 × top-k（内置模型 top-2）
   EXPECT_EQ(ec["pinned_per_layer"].get<int64_t>(), std::max<int64_t>(ec["slots_per_layer"].get<int64_t>() - 4, 0));
+  // 运行中解除的钉住不多于启动时钉住的总数（各 MoE 层合计）
+  EXPECT_GE(ec["pins_released"].get<int64_t>(), 0);
+  EXPECT_LE(ec["pins_released"].get<int64_t>(), ec["pinned_per_layer"].get<int64_t>() * int64_t(ec["layers"].size()));
   EXPECT_GT(ec["misses"].get<int64_t>(), 0);
   EXPECT_GT(ec["bytes_read"].get<int64_t>(), 0);
   EXPECT_EQ(ec["hits"].get<int64_t>() + ec["misses"].get<int64_t>(), [&] {

@@ -286,5 +286,38 @@ TEST(ExpertStoreTest, WavesNeverHoldMoreExpertsThanSlots) {
   EXPECT_EQ(monitor.expert_cache().hits(), 1);
 }
 
+// 统计说热、实际不用的专家在一个复核窗口后解除钉住；实际常用的保持钉住
+TEST(ExpertStoreTest, PinsThatDoNotPayAreReleased) {
+  const std::string dir = kData + "v3-tiny";
+  const ModelConfig c = load_model_config(dir);
+  const Checkpoint ckpt(dir);
+  TieredExpertStoreOptions o;
+  o.slots_per_layer = 8;
+  o.policy = ExpertCachePolicy::kFrequency;
+  std::vector<uint64_t> counts(size_t(c.n_routed_experts), 1);
+  for (size_t e = 0; e < 5; ++e) counts[e] = 100 - e;  // 统计说 0..4 最热
+  o.expert_counts[1] = counts;
+  TieredExpertStore store(c, ckpt, o);
+  store.add_layer(1);
+  ASSERT_EQ(store.pinned_per_layer(), 5);  // 8 个槽位 − top-3
+  PerformanceMonitor monitor;
+  std::vector<const ExpertWeights*> out(3);
+  // 每次都要专家 0（钉住的里只有它真的被用到），另两个在 6..9 中轮换
+  for (int64_t t = 0; t < TieredExpertStore::kReviewWindow; ++t) {
+    std::vector<int32_t> experts = {0, int32_t(6 + t % 4), int32_t(6 + (t + 1) % 4)};
+    int64_t done = 0;
+    while (done < 3) done += store.acquire(1, experts.data() + done, 3 - done, out.data(), &monitor);
+    EXPECT_EQ(monitor.expert_cache().pins_released, t + 1 < TieredExpertStore::kReviewWindow ? 0 : 4) << t;
+  }
+  // 解除后的槽位参与轮换：6..9 四个专家一轮之后都留得住，之后全部命中（只剩 3 个轮换槽位时每次都要读一个）
+  int64_t misses = 0;
+  for (int64_t t = 0; t < 12; ++t) {
+    if (t == 4) misses = monitor.expert_cache().misses();
+    std::vector<int32_t> experts = {0, int32_t(6 + t % 4), int32_t(6 + (t + 1) % 4)};
+    EXPECT_EQ(store.acquire(1, experts.data(), 3, out.data(), &monitor), 3);
+  }
+  EXPECT_EQ(monitor.expert_cache().misses(), misses);
+}
+
 }  // namespace
 }  // namespace dsinfer
