@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 分层检查：src/ 下各库只能依赖比自己低的层（依赖只朝一个方向）：
-#   app → runtime → model → {formats, tokenizer} → {kernels, config, monitor} → core
+#   app → server → runtime → model → {formats, tokenizer} → {kernels, config, monitor} → core
 # 同层的库互不依赖（如 config 与 kernels）。检查两处：
 #   1. 每个源文件的 #include "X/..."：X 必须是本目录或更低的层；
 #   2. 每个 src/<目录>/CMakeLists.txt 中出现的 dsinfer_X 库：X 必须比本目录低。
@@ -8,7 +8,7 @@
 set -euo pipefail
 
 root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
-declare -A level=([core]=0 [kernels]=1 [config]=1 [monitor]=1 [formats]=2 [tokenizer]=2 [model]=3 [runtime]=4 [app]=5)
+declare -A level=([core]=0 [kernels]=1 [config]=1 [monitor]=1 [formats]=2 [tokenizer]=2 [model]=3 [runtime]=4 [server]=5 [app]=6)
 
 status=0
 fail() {

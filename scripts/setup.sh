@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config make git
-  nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev libutf8proc-dev
+  nlohmann-json3-dev libtomlplusplus-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev gcovr clang-format
   clang libclang-rt-dev
 )

@@ -24,11 +24,13 @@ int cmd_tokenize(int, char**);
 int cmd_detokenize(int, char**);
 int cmd_template(int, char**);
 int cmd_chat(int, char**);
+int cmd_serve(int, char**);
 
 // 子命令表：新增子命令时在此加一行，并在 cmd_*.cpp 中实现。
 const Command kCommands[] = {
     {"run", "由提示生成续写", cmd_run},
     {"chat", "交互式对话（流式输出）", cmd_chat},
+    {"serve", "OpenAI 兼容的 HTTP 服务（连续批处理）", cmd_serve},
     {"logits", "把每个位置的 logits 写成 .npy（与参考实现比较）", cmd_logits},
     {"info", "模型规模、参数量与 KV 缓存占用（只需 config.json）", cmd_info},
     {"bench", "速度与内存测量（预填充 / 解码 / 带宽）", cmd_bench},

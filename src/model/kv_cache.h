@@ -46,6 +46,8 @@ class KvCache {
   size_t bytes_per_token() const { return size_t(n_layers_ * row_values_) * dtype_size(dtype_); }
   size_t used_bytes() const;
   size_t allocated_bytes() const { return blocks_.size() * block_bytes_; }
+  // 正被序列占用的块数（已分配的块减去空闲链表里的）
+  int64_t used_blocks() const { return int64_t(blocks_.size() - free_blocks_.size()); }
 
  private:
   struct Sequence {

@@ -67,6 +67,12 @@ std::vector<double> PerformanceMonitor::mtp_acceptance_by_depth() const {
   return r;
 }
 
+int64_t PerformanceMonitor::mtp_drafted_tokens() const {
+  int64_t n = 0;
+  for (int64_t d : mtp_drafted_by_depth_) n += d;
+  return n;
+}
+
 double PerformanceMonitor::mtp_mean_accepted() const {
   return mtp_steps_ ? double(mtp_accepted_total_) / double(mtp_steps_) : 0.0;
 }

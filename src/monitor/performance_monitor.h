@@ -58,6 +58,8 @@ class PerformanceMonitor {
   // 深度 d（从 1 开始）的接受率 = 该深度被接受次数 / 该深度被起草次数
   std::vector<double> mtp_acceptance_by_depth() const;
   double mtp_mean_accepted() const;
+  int64_t mtp_drafted_tokens() const;  // 起草的草稿 token 总数
+  int64_t mtp_accepted_tokens() const { return mtp_accepted_total_; }
 
   std::string table() const;  // monitor_table.cpp
   std::string json() const;   // monitor_json.cpp
