@@ -12,3 +12,8 @@ if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+# 服务端的端到端测试用官方 openai 客户端（npm 包，版本锁定在 tests/server/package-lock.json）
+if ! command -v npm > /dev/null; then
+  $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+(cd "$(dirname "$0")/../tests/server" && npm ci --no-audit --no-fund --loglevel=error)

@@ -21,7 +21,8 @@
 namespace dsinfer {
 
 int cmd_serve(int argc, char** argv) {
-  FlagSet flags("serve", "OpenAI 兼容的 HTTP 服务：/v1/chat/completions、/v1/completions、/v1/models、/health、/metrics");
+  FlagSet flags("serve",
+                "OpenAI 兼容的 HTTP 服务：/v1/chat/completions、/v1/completions、/v1/models、/health、/metrics");
   EngineFlags ef;
   ef.add_to(flags);
   ef.add_ctx_alias(flags);
@@ -83,8 +84,8 @@ int cmd_serve(int argc, char** argv) {
   std::thread listener([&] { http.listen(); });
   int sig = 0;
   sigwait(&signals, &sig);
-  std::fprintf(stderr, "收到 %s：不再接受新请求，等在途请求完成（至多 %lld 秒）\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
-               (long long)grace);
+  std::fprintf(stderr, "收到 %s：不再接受新请求，等在途请求完成（至多 %lld 秒）\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)grace);
   generation.shutdown(std::chrono::seconds(grace));
   http.stop(std::chrono::seconds(5));
   listener.join();

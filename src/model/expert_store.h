@@ -27,8 +27,9 @@ class ExpertStore {
   // 登记一个 MoE 层（MoE 层构造时调用）：校验并准备该层全部路由专家，缺张量或形状不符时抛出 Error（点名张量）
   virtual void add_layer(int64_t layer) = 0;
 
-  // 让 experts[0, n) 中尽可能多的专家同时驻留，返回 m（1 ≤ m ≤ n）：调用后 experts[0, m) 均已驻留
-  // （实现可以重排 experts，把已驻留的排在前面），其权重写入 out[0, m)。这些视图在同一层下一次
+  // 让 experts[0, n) 中的一批专家驻留，返回 m（1 ≤ m ≤ n）：调用后 experts[0, m) 均已驻留
+  // （实现可以重排 experts，把已驻留的排在前面；可以先返回已就绪的，让其余的在调用者计算时读入），
+  // 其权重写入 out[0, m)。这些视图在同一层下一次
   // acquire 之前保持有效。读盘失败抛出 Error(kIo)，消息含文件与张量名。monitor 可为空。
   virtual int64_t acquire(int64_t layer, int32_t* experts, int64_t n, const ExpertWeights** out,
                           PerformanceMonitor* monitor) = 0;

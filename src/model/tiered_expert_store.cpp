@@ -162,6 +162,7 @@ int32_t TieredExpertStore::start_load(Layer& L, int32_t expert, bool urgent) {
   slot.expert = expert;
   slot.state = Slot::State::kLoading;
   slot.prefetched = !urgent;
+  slot.deferred = false;
   slot.reserved = clock_;
   slot.error.clear();
   L.slot_of[size_t(expert)] = victim;
@@ -252,11 +253,15 @@ int64_t TieredExpertStore::acquire(int64_t layer, int32_t* experts, int64_t n, c
     if (s >= 0) {
       Slot& slot = L.slots[size_t(s)];
       slot.reserved = clock_;
-      ++slot.window_hits;
-      ++hits;
-      if (slot.prefetched) {
-        ++used;
-        slot.prefetched = false;
+      if (slot.deferred) {
+        slot.deferred = false;  // 上一次 acquire 已经计过
+      } else {
+        ++slot.window_hits;
+        ++hits;
+        if (slot.prefetched) {
+          ++used;
+          slot.prefetched = false;
+        }
       }
     } else {
       s = start_load(L, e, true);
@@ -266,15 +271,31 @@ int64_t TieredExpertStore::acquire(int64_t layer, int32_t* experts, int64_t n, c
     }
     slots.push_back(s);
   }
+  // 已就绪的排在前面先返回；还在读的留给下一次 acquire（调用者先算这一波）
+  int64_t m = int64_t(slots.size());
+  const auto ready = [&](int32_t s) { return L.slots[size_t(s)].state == Slot::State::kReady; };
+  const int64_t n_ready = std::count_if(slots.begin(), slots.end(), ready);
+  if (n_ready > 0 && n_ready < m) {
+    std::vector<std::pair<int32_t, int32_t>> pairs;  // (专家, 槽位)
+    for (int64_t i = 0; i < m; ++i) pairs.emplace_back(experts[i], slots[size_t(i)]);
+    std::stable_partition(pairs.begin(), pairs.end(), [&](const auto& p) { return ready(p.second); });
+    for (int64_t i = 0; i < m; ++i) {
+      experts[i] = pairs[size_t(i)].first;
+      slots[size_t(i)] = pairs[size_t(i)].second;
+      if (i >= n_ready) L.slots[size_t(slots[size_t(i)])].deferred = true;
+    }
+    m = n_ready;
+    slots.resize(size_t(m));
+  }
   const auto t0 = Clock::now();
   for (int32_t s : slots) wait_ready(lock, L, s);
-  const int64_t m = int64_t(slots.size());
   for (int64_t i = 0; i < m; ++i) {
     Slot& slot = L.slots[size_t(slots[size_t(i)])];
     slot.last_use = clock_;
     out[i] = &slot.weights;
   }
-  const int64_t released = ++L.window >= kReviewWindow ? review_pins(L) : 0;
+  L.window += hits + misses;
+  const int64_t released = L.window >= kReviewWindow * config_.num_experts_per_tok ? review_pins(L) : 0;
   if (monitor) {
     ExpertCacheStats& st = monitor->expert_cache();
     st.add_layer(layer, hits, misses);

@@ -4,10 +4,12 @@
 //   策略 frequency：启动时按专家统计（profile-experts 的输出）把每层最热的专家读入并钉住，
 //     其余槽位按 LRU 轮换；钉住的个数 = 槽位数 − top_k（开预取时 − 2 × top_k，至少留 1 个可轮换槽位）。
 //     统计来自别的文本时热专家未必还热，而相邻 token 的路由很相似时 LRU 槽位的命中反而更多：所以每层每
-//     kReviewWindow 次 acquire 复核一次，钉住的专家在窗口内的命中少于轮换槽位的平均命中就解除钉住，
-//     槽位交给 LRU（只解除、不重新钉住）。统计确实偏斜时热专家的命中远高于平均，钉住得以保留。
+//     kReviewWindow × top_k 个专家请求（解码时即 kReviewWindow 个
+//     token）复核一次，钉住的专家在窗口内的命中少于轮换槽位的平均命中就解除钉住， 槽位交给
+//     LRU（只解除、不重新钉住）。统计确实偏斜时热专家的命中远高于平均，钉住得以保留。
 //   预取 next-layer：MoE 层 L 把层 L+1 的路由器作用在自己的输入上预测 L+1 的专家，prefetch 让读盘线程
 //     在层 L 计算的同时读入；预取读请求排在“当前层正急需”的读请求之后。
+// acquire 先返回已就绪的专家、让未命中的继续读：MoE 层计算这一波（与共享专家）的同时读盘，下一波再取其余的。
 // 权重是原样的字节（任意 dtype，FP8 连同缩放因子），所以结果与全部常驻时逐位相同。
 // 线程：acquire / prefetch 由驱动前向的线程调用；读盘线程只写正在加载的槽位，状态由一把互斥锁保护。
 #pragma once
@@ -77,6 +79,7 @@ class TieredExpertStore : public ExpertStore {
     uint64_t last_use = 0, reserved = 0;
     int64_t window_hits = 0;  // 本复核窗口内的命中次数
     bool pinned = false, prefetched = false;
+    bool deferred = false;  // acquire 已计过命中 / 未命中、因尚未读完而留给下一次 acquire 的专家
     std::string error;
     ExpertWeights weights;
   };
@@ -85,7 +88,7 @@ class TieredExpertStore : public ExpertStore {
     std::vector<Slot> slots;
     std::vector<int32_t> slot_of;  // 专家 → 槽位（-1 未驻留）
     size_t slot_size = 0, expert_bytes = 0;
-    int64_t window = 0;  // 本复核窗口内的 acquire 次数
+    int64_t window = 0;  // 本复核窗口内的专家请求数（命中 + 未命中）
   };
   struct ReadJob {
     Layer* layer;

@@ -1,6 +1,7 @@
 #include "server/api_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -141,6 +142,13 @@ ApiServer::ApiServer(ServingEngine& engine, ServerMetrics& metrics, const Tokeni
   const int threads = std::max(4, options_.http_threads);
   s.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   s.set_payload_max_length(options_.max_body_bytes);
+  // 记下监听套接字：bind 之后把 listen 的积压队列调大（库里固定为 5，一批客户端同时连入时多出的连接
+  // 要等 SYN 重传，期间服务端的读超时可能先到，客户端收到空响应）
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = int(sock);
+  });
+  s.set_keep_alive_timeout(30);
   s.set_logger([this](const httplib::Request&, const httplib::Response& res) { metrics_.add_response(res.status); });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
@@ -186,7 +194,9 @@ ApiServer::~ApiServer() = default;
 int ApiServer::bind() {
   const int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
                                       : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port < 0) throw Error(ErrorCode::kIo, cat("无法监听 ", options_.host, ":", options_.port, "（端口被占用或地址无效？）"));
+  if (port < 0)
+    throw Error(ErrorCode::kIo, cat("无法监听 ", options_.host, ":", options_.port, "（端口被占用或地址无效？）"));
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   return port;
 }
 

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "server/serving_engine.h"
 #include "server/server_metrics.h"
+#include "server/serving_engine.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
@@ -56,6 +56,7 @@ class ApiServer {
   ApiServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
   std::atomic<int> active_{0};  // 尚未写完的生成响应数
+  int listen_socket_ = -1;
 };
 
 }  // namespace dsinfer::server

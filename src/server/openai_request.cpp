@@ -28,7 +28,8 @@ double number(const json& j, const char* name, double lo, double hi, double fall
   if (!v) return fallback;
   if (!v->is_number()) throw invalid_request(cat("字段 ", name, " 应是数字"), name);
   const double x = v->get<double>();
-  if (!(x >= lo && x <= hi)) throw invalid_request(cat("字段 ", name, " 的取值 ", x, " 超出范围 [", lo, ", ", hi, "]"), name);
+  if (!(x >= lo && x <= hi))
+    throw invalid_request(cat("字段 ", name, " 的取值 ", x, " 超出范围 [", lo, ", ", hi, "]"), name);
   return x;
 }
 

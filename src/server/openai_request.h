@@ -19,11 +19,11 @@ struct ApiRequest {
   std::vector<ChatMessage> messages;  // chat：对话（content 可为字符串或 [{type: text, text}] 片段数组）
   std::string prompt;                 // completions：提示文本
   std::optional<int64_t> max_tokens;  // 未给：生成到上下文上限或停止条件
-  SamplingParams sampling;            // temperature 默认 1（与 OpenAI 相同），top_p 默认 1，top_k 默认 0（不限）
-  bool seed_given = false;            // 未给 seed 时由服务端取随机种子
-  std::vector<std::string> stop;      // 至多 4 个停止字符串（输出里不含停止字符串本身）
+  SamplingParams sampling;  // temperature 默认 1（与 OpenAI 相同），top_p 默认 1，top_k 默认 0（不限）
+  bool seed_given = false;  // 未给 seed 时由服务端取随机种子
+  std::vector<std::string> stop;  // 至多 4 个停止字符串（输出里不含停止字符串本身）
   bool stream = false;
-  bool include_usage = false;  // stream_options.include_usage：流的最后一块附带 usage
+  bool include_usage = false;              // stream_options.include_usage：流的最后一块附带 usage
   std::optional<bool> separate_reasoning;  // 本请求覆盖服务端的 reasoning 设置（dsinfer 扩展字段）
   bool ignore_eos = false;                 // 遇到 EOS 不停止（与 vLLM、llama.cpp 的同名扩展字段相同）
 };

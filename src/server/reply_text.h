@@ -46,8 +46,8 @@ class ReplyText {
   std::vector<std::string> stop_;
   bool split_;
   Mode mode_;
-  std::string held_;      // 可能是停止字符串开头的尾巴
-  std::string tag_held_;  // 可能是 <think> / </think> 开头的尾巴
+  std::string held_;                              // 可能是停止字符串开头的尾巴
+  std::string tag_held_;                          // 可能是 <think> / </think> 开头的尾巴
   bool stopped_ = false, strip_leading_ = false;  // 推理内容与其后 content 的开头空白去掉
   std::string content_, reasoning_;
 };

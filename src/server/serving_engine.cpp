@@ -82,10 +82,11 @@ std::shared_ptr<RequestChannel> ServingEngine::submit(GenerationRequest request)
   channel->prompt_tokens_ = P;
   channel->reserved_blocks_ = ceil_div(std::min(P + request.max_new_tokens + extra_rows_, limit_), block_tokens_);
   if (channel->reserved_blocks_ > pool_blocks_)
-    throw ApiError(400, "invalid_request_error",
-                   cat("请求需要 ", channel->reserved_blocks_ * block_tokens_, " 个 token 的 KV 空间，超过 KV 池的容量 ",
-                       pool_blocks_ * block_tokens_, "（--kv-pool-tokens；减小 max_tokens 或加大池）"),
-                   "max_tokens");
+    throw ApiError(
+        400, "invalid_request_error",
+        cat("请求需要 ", channel->reserved_blocks_ * block_tokens_, " 个 token 的 KV 空间，超过 KV 池的容量 ",
+            pool_blocks_ * block_tokens_, "（--kv-pool-tokens；减小 max_tokens 或加大池）"),
+        "max_tokens");
   channel->submitted_ = Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -2,9 +2,9 @@
 // 运行中的批次，长提示分块预填充），HTTP 线程通过 submit / cancel 与它交互，各自从 RequestChannel 读事件。
 //
 // 准入控制（KV 池）：每个请求按 min(提示 + max_tokens + MTP 起草数, 上下文上限) 个 token 预留 KV 块，
-// 池容量 = ceil(kv_pool_tokens / 块大小) 块（默认 parallel × 上下文上限）。预留放得下才交给调度器，否则在本类的队列里等；
-// 队列也满（max_queue）时 submit 立即以 503 拒绝。所以运行中不会因 KV 耗尽而失败，队列也不会无限增长。
-// 每条序列都能用满上下文上限（上下文不按并行数均分）。
+// 池容量 = ceil(kv_pool_tokens / 块大小) 块（默认 parallel ×
+// 上下文上限）。预留放得下才交给调度器，否则在本类的队列里等； 队列也满（max_queue）时 submit 立即以 503
+// 拒绝。所以运行中不会因 KV 耗尽而失败，队列也不会无限增长。 每条序列都能用满上下文上限（上下文不按并行数均分）。
 #pragma once
 
 #include <chrono>
@@ -84,7 +84,7 @@ class ServingEngine {
   ServingOptions options_;
   ServerMetrics& metrics_;
   int64_t limit_, block_tokens_, pool_blocks_, extra_rows_;
-  std::unique_ptr<Scheduler> scheduler_;  // 只在调度线程上使用
+  std::unique_ptr<Scheduler> scheduler_;                                     // 只在调度线程上使用
   std::unordered_map<SequenceId, std::shared_ptr<RequestChannel>> running_;  // 只在调度线程上使用
 
   std::mutex mu_;  // 保护以下成员

@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/error.h"
 #include "runtime/engine.h"
 #include "server/api_server.h"
 #include "server/serving_engine.h"
@@ -154,8 +156,10 @@ TEST(Server, ChatCompletionShapeAndStreamingAgree) {
   EXPECT_EQ(usage["prompt_tokens"], prompt_tokens);
   EXPECT_EQ(usage["total_tokens"], usage["prompt_tokens"].get<int64_t>() + usage["completion_tokens"].get<int64_t>());
   EXPECT_EQ(usage["prompt_tokens_details"]["cached_tokens"], 0);
-  if (choice["finish_reason"] == "length") EXPECT_EQ(usage["completion_tokens"], 12);
-  else EXPECT_EQ(choice["finish_reason"], "stop");
+  if (choice["finish_reason"] == "length")
+    EXPECT_EQ(usage["completion_tokens"], 12);
+  else
+    EXPECT_EQ(choice["finish_reason"], "stop");
 
   // 同一个贪心请求的流式版本：各块拼起来与一次性的相同，以 [DONE] 结束，最后一块附 usage
   json body = chat_body("天下大事，", 12);
@@ -222,8 +226,8 @@ TEST(Server, ErrorsUseOpenAiShapeAndStatus) {
   };
   check(c.Post("/v1/chat/completions", "{not json", "application/json"), 400, "JSON");
   check(c.Post("/v1/chat/completions", R"({"messages": []})", "application/json"), 400, "messages");
-  check(c.Post("/v1/chat/completions", chat_body("x", 4).dump().replace(1, 0, R"("n": 3, )"), "application/json"),
-        400, "n = 1");
+  check(c.Post("/v1/chat/completions", chat_body("x", 4).dump().replace(1, 0, R"("n": 3, )"), "application/json"), 400,
+        "n = 1");
   // 提示超过上下文上限（64）：点名两个数
   std::string longer;
   for (int i = 0; i < 80; ++i) longer += "天下大事 ";
@@ -314,6 +318,94 @@ TEST(Server, ConcurrentStreamsEachGetTheirOwnText) {
   }
   RecordProperty("identical_to_alone", same);
   EXPECT_TRUE(s.drains());
+}
+
+size_t resident_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return size_t(resident) * size_t(::sysconf(_SC_PAGESIZE));
+}
+
+// 有界压测：32 个客户端 × 3 轮，提示长短与 max_tokens 各不相同，每轮约四分之一的流在中途断开。
+// 每个完整的响应都到达、以 [DONE] 结束、id 前后一致、usage 的提示长度就是它自己的；每轮之后 KV 池归零；
+// 后两轮的常驻内存不比第一轮之后多出 64 MiB。贪心输出与单独运行相同的比例记为测试属性（不作断言：
+// 批次组成改变求和顺序）。
+TEST(Server, LoadTest32ClientsWithCancellations) {
+  ServingOptions o;
+  o.parallel = 8;
+  TestServer s(o, 512);
+  constexpr int kClients = 32, kRounds = 3;
+  auto body_for = [&](int i) {
+    std::string prompt;
+    for (int k = 0; k <= i % 7; ++k) prompt += "天下大事，分久必合，合久必分。";
+    json b = chat_body(std::to_string(i) + "：" + prompt, 4 + (i * 5) % 29);
+    b["stream"] = true;
+    b["stream_options"] = {{"include_usage", true}};
+    return b;
+  };
+  auto prompt_tokens = [&](int i) {
+    return int64_t(s.tokenizer.encode(s.chat.render({{"user", body_for(i)["messages"][0]["content"]}}, true)).size());
+  };
+  struct Outcome {
+    std::string text;
+    bool complete = false;
+  };
+  auto run = [&](int i, bool cancel, Outcome* out) {
+    auto c = s.client();
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/chat/completions";
+    req.body = body_for(i).dump();
+    req.set_header("Content-Type", "application/json");
+    req.set_header("Authorization", "Bearer " + kKey);
+    std::string raw;
+    int chunks = 0;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      raw.append(data, n);
+      return !cancel || ++chunks < 2;
+    };
+    const auto r = c.send(req);
+    if (cancel) return;
+    ASSERT_TRUE(r) << i << " " << httplib::to_string(r.error()) << " 已收到 " << raw.size() << " 字节："
+                   << raw.substr(raw.size() > 300 ? raw.size() - 300 : 0);
+    bool done = false;
+    const std::vector<json> events = sse_events(raw, &done);
+    EXPECT_TRUE(done) << i;
+    ASSERT_FALSE(events.empty()) << i;
+    for (const json& e : events) {
+      EXPECT_EQ(e["id"], events[0]["id"]) << i;
+      if (!e["choices"].empty()) out->text += e["choices"][0]["delta"].value("content", "");
+    }
+    EXPECT_EQ(events.back()["usage"]["prompt_tokens"], prompt_tokens(i)) << i;
+    out->complete = true;
+  };
+  std::vector<Outcome> alone(kClients);
+  for (int i = 0; i < kClients; ++i) run(i, false, &alone[size_t(i)]);
+  size_t rss_after_first = 0;
+  int compared = 0, identical = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Outcome> outcomes(kClients);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) clients.emplace_back(run, i, (i + round) % 4 == 0, &outcomes[size_t(i)]);
+    for (auto& t : clients) t.join();
+    for (int i = 0; i < kClients; ++i) {
+      if (!outcomes[size_t(i)].complete) continue;
+      ++compared;
+      identical += outcomes[size_t(i)].text == alone[size_t(i)].text;
+    }
+    EXPECT_TRUE(s.drains()) << "第 " << round << " 轮";
+    if (round == 0)
+      rss_after_first = resident_bytes();
+    else
+      EXPECT_LE(resident_bytes(), rss_after_first + (size_t(64) << 20)) << "第 " << round << " 轮";
+  }
+  EXPECT_EQ(compared, kRounds * kClients * 3 / 4);
+  RecordProperty("greedy_identical_to_alone", cat(identical, "/", compared));
+  std::printf("贪心输出与单独运行相同：%d / %d\n", identical, compared);
 }
 
 // dsinfer serve 进程：打印监听地址，SIGTERM 后以 0 退出

@@ -286,6 +286,39 @@ TEST(ExpertStoreTest, WavesNeverHoldMoreExpertsThanSlots) {
   EXPECT_EQ(monitor.expert_cache().hits(), 1);
 }
 
+// 已驻留的专家先返回，未命中的在调用者计算这一波时继续读；命中与未命中各只计一次
+TEST(ExpertStoreTest, ReadyExpertsComeFirstWhileMissesLoad) {
+  const std::string dir = kData + "v3-tiny";
+  const ModelConfig c = load_model_config(dir);
+  const Checkpoint ckpt(dir);
+  TieredExpertStoreOptions o;
+  o.slots_per_layer = 4;
+  TieredExpertStore store(c, ckpt, o);
+  store.add_layer(1);
+  PerformanceMonitor monitor;
+  std::vector<const ExpertWeights*> out(3);
+  int32_t first = 2;
+  ASSERT_EQ(store.acquire(1, &first, 1, out.data(), &monitor), 1);
+  std::vector<int32_t> experts = {9, 2, 4};  // 2 已驻留，9 与 4 要读盘
+  size_t done = 0;
+  std::vector<int32_t> order;
+  while (done < experts.size()) {
+    const int64_t m = store.acquire(1, experts.data() + done, int64_t(experts.size() - done), out.data(), &monitor);
+    ASSERT_GE(m, 1);
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t e = experts[done + size_t(i)];
+      order.push_back(e);
+      const TensorInfo& t = ckpt.tensor(cat("model.layers.1.mlp.experts.", e, ".down_proj.weight"));
+      EXPECT_EQ(std::memcmp(out[size_t(i)]->down.data, t.data, t.nbytes), 0) << e;
+    }
+    done += size_t(m);
+  }
+  EXPECT_EQ(order.front(), 2);  // 命中的那个在第一波（读盘还没完成时它已可算）
+  EXPECT_EQ(std::vector<int32_t>(order.begin() + 1, order.end()), (std::vector<int32_t>{9, 4}));
+  EXPECT_EQ(monitor.expert_cache().hits(), 1);
+  EXPECT_EQ(monitor.expert_cache().misses(), 3);
+}
+
 // 统计说热、实际不用的专家在一个复核窗口后解除钉住；实际常用的保持钉住
 TEST(ExpertStoreTest, PinsThatDoNotPayAreReleased) {
   const std::string dir = kData + "v3-tiny";
@@ -314,7 +347,8 @@ TEST(ExpertStoreTest, PinsThatDoNotPayAreReleased) {
   for (int64_t t = 0; t < 12; ++t) {
     if (t == 4) misses = monitor.expert_cache().misses();
     std::vector<int32_t> experts = {0, int32_t(6 + t % 4), int32_t(6 + (t + 1) % 4)};
-    EXPECT_EQ(store.acquire(1, experts.data(), 3, out.data(), &monitor), 3);
+    int64_t done = 0;
+    while (done < 3) done += store.acquire(1, experts.data() + done, 3 - done, out.data(), &monitor);
   }
   EXPECT_EQ(monitor.expert_cache().misses(), misses);
 }

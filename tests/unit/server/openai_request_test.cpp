@@ -88,8 +88,7 @@ TEST(OpenAiRequest, InvalidBodiesNameTheField) {
   expect_rejected(R"({"messages": [{"role": "robot", "content": "x"}]})", "messages[0].role");
   expect_rejected(R"({"messages": [{"role": "user"}]})", "messages[0].content");
   expect_rejected(R"({"messages": [{"role": "user", "content": 5}]})", "messages[0].content");
-  expect_rejected(R"({"messages": [{"role": "user", "content": [{"type": "image_url"}]}]})",
-                  "messages[0].content[0]");
+  expect_rejected(R"({"messages": [{"role": "user", "content": [{"type": "image_url"}]}]})", "messages[0].content[0]");
   expect_rejected(R"({"messages": [{"role": "assistant", "tool_calls": [{}]}]})", "messages[0].tool_calls");
   const std::string m = R"("messages": [{"role": "user", "content": "x"}])";
   expect_rejected("{" + m + R"(, "temperature": 3})", "temperature");
