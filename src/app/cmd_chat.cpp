@@ -1,4 +1,5 @@
-// dsinfer chat：交互式对话。每轮把整段对话套用 chat_template 后生成，流式输出回复；
+// dsinfer chat：交互式对话。每轮把整段对话套用 chat_template 后生成，流式输出回复；各轮共用引擎里的同一个
+// 调度器，前缀缓存（prefix_cache）让历史部分直接引用上一轮的 KV 块，只预填充新的一轮；
 // /reset 清空对话，/exit（或输入结束）退出。对话超出上下文上限时这一轮报错并撤回，对话保留（可 /reset）。
 #include <cstdio>
 #include <iostream>

@@ -76,6 +76,10 @@ std::vector<Key> make_keys() {
       {"kv_block_size", Kind::kInt, "KV 缓存每块的 token 数（缓存按块增长）",
        [](C& c, const std::string& v) { c.kv_block_size = parse_int_value("kv_block_size", v, 1, 65536); },
        [](const C& c) { return std::to_string(c.kv_block_size); }},
+      {"prefix_cache", Kind::kBool,
+       "前缀缓存：新序列共享已算过的相同提示前缀（整块）的 KV，只算其余部分（启用 MTP 时不生效）",
+       [](C& c, const std::string& v) { c.prefix_cache = parse_bool_value("prefix_cache", v); },
+       [](const C& c) { return bool_str(c.prefix_cache); }},
       {"load_mode", Kind::kEnum, "权重加载：mmap（按需映射）| read（读入匿名内存，避免文件页被回收）",
        [](C& c, const std::string& v) {
          if (v == "mmap")

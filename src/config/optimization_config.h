@@ -29,6 +29,7 @@ struct OptimizationConfig {
   bool bf16_matmul = false;  // matmul_precision = "bf16"：BF16 权重的矩阵乘用 BF16 激活（解码与预填充）
   int64_t prefetch_bytes = 0;  // 单 token GEMV 的软件预取提前量（字节）；0：按 CPU 微架构查表取默认值
   int64_t max_context = 0;  // 每条序列提示 + 生成的 token 数上限；0：模型的 max_position_embeddings
+  bool prefix_cache = true;  // 新序列共享已算过的相同提示前缀的 KV 块（多轮对话只算新的一轮）
   // 内存预算（> 0 时启用专家存储：路由专家留在磁盘，只有有限个槽位常驻，见 docs/moe.md）
   struct Memory {
     uint64_t budget_bytes = 0;

@@ -28,6 +28,9 @@ Scheduler::Scheduler(DeepseekModel& model, const ForwardContext& ctx, const Opti
       monitor_(ctx.monitor),
       limit_(dsinfer::context_limit(model.config(), config)),
       cache_(model.make_cache(config.kv_dtype, config.kv_block_size)) {
+  // 前缀缓存的池：max_batch 条序列各用满上下文上限的块数（服务端按 KV 池另设）
+  if (config_.prefix_cache && !config_.mtp.enabled)
+    cache_.set_pool_blocks(config.max_batch * ((limit_ + config.kv_block_size - 1) / config.kv_block_size));
   if (!config_.mtp.enabled) return;
   if (!drafts) drafts = std::make_unique<MtpDraftSource>(model_, config_);
   speculator_ = std::make_unique<Speculator>(model_, config_, std::move(drafts), monitor_);
@@ -74,8 +77,16 @@ bool Scheduler::is_stop(const GenerationRequest& r, int32_t token) const {
   return std::find(r.stop_token_ids.begin(), r.stop_token_ids.end(), token) != r.stop_token_ids.end();
 }
 
+void Scheduler::publish(Sequence& s) {
+  if (!config_.prefix_cache || speculator_ || s.kv < 0) return;
+  std::vector<int32_t> tokens = s.request.prompt;
+  tokens.insert(tokens.end(), s.output.begin(), s.output.end());
+  cache_.publish(s.kv, tokens);
+}
+
 void Scheduler::finish(Sequence& s, FinishReason reason, std::vector<SequenceEvent>& events) {
   if (speculator_ && s.state == SequenceState::kDecoding) speculator_->source().remove_sequence(s.id);
+  publish(s);
   if (s.kv >= 0) cache_.remove_sequence(s.kv);
   s.kv = -1;
   s.state = SequenceState::kFinished;
@@ -89,6 +100,7 @@ int64_t Scheduler::emit(Sequence& s, const int32_t* tokens, int64_t n, std::vect
   for (int64_t i = 0; i < n; ++i) {
     const int32_t token = tokens[i];
     events.back().tokens.push_back(token);
+    s.output.push_back(token);
     s.next = token;
     ++s.generated;
     if (is_stop(s.request, token)) {
@@ -115,6 +127,12 @@ void Scheduler::admit(Clock::time_point now, std::vector<SequenceEvent>& events)
       continue;
     }
     s.kv = cache_.add_sequence();
+    if (config_.prefix_cache && !speculator_) {
+      // 最后一个提示 token 总要算（要它的 logits）：只在前 P − 1 个里找共享前缀
+      const auto& prompt = s.request.prompt;
+      s.cached = cache_.attach_prefix(s.kv, std::span<const int32_t>(prompt.data(), prompt.size() - 1));
+      s.prefilled = s.cached;
+    }
     s.state = SequenceState::kPrefilling;
     s.admitted = now;
     ++running;
@@ -208,7 +226,9 @@ int64_t Scheduler::process_outputs(StepResult& result) {
       token = s.sampler.sample(out_.logits_row(o++), V);
     }
     if (monitor_) monitor_->add_time_to_first_token(seconds_since(s.admitted));
+    publish(s);  // 提示的整块可供后来的序列共享
     emit(s, &token, 1, result.events);
+    result.events.back().cached_prompt_tokens = s.cached;
     if (s.state == SequenceState::kFinished) continue;
     if (speculator_) speculator_->source().add_sequence(s.id, s.request.prompt, s.prompt_hidden.data(), token);
     s.prompt_hidden = {};

@@ -8,6 +8,9 @@
 // 上下文上限（runtime/context_limit.h）：提示 + 已输出 token 数到达上限即结束，所以缓存长度总小于上限；
 // 启用 MTP 时临近上限的序列少起草几个，起草与验证的位置都不越过上限（见 plan_batch）。
 // 每条序列一个 Sampler（种子取请求里的 seed），它的随机数只被这条序列消耗，所以输出与批次组成无关。
+// 前缀缓存（config.prefix_cache，model/kv_cache.h）：序列预填充完成与结束时把写满的块登记，新序列开始时
+// 引用与已登记块相同的提示前缀，只预填充其余部分（至少最后一个提示 token 要算，以得到它的 logits）。
+// 启用 MTP 时不引用：MTP 模块要每个提示位置的隐状态。
 #pragma once
 
 #include <chrono>
@@ -32,6 +35,7 @@ struct SequenceEvent {
   SequenceId id = 0;
   std::vector<int32_t> tokens;                // 本步输出的 token（不含停止之后的）
   FinishReason finish = FinishReason::kNone;  // 非 kNone：本步结束（此后它不再出现）
+  int64_t cached_prompt_tokens = -1;  // 预填充在本步完成时：提示中由前缀缓存提供的 token 数
 };
 
 struct StepResult {
@@ -62,6 +66,7 @@ class Scheduler {
   bool idle() const { return seqs_.empty() && cancelled_.empty(); }
   SequenceState state(SequenceId id) const;  // 已结束（含已取消）的序列为 kFinished
   const KvCache& cache() const { return cache_; }
+  KvCache& cache() { return cache_; }
   int64_t context_limit() const { return limit_; }
 
   // 每步预填充 token 的预算（也限制了一次前向的暂存内存）
@@ -76,7 +81,9 @@ class Scheduler {
     Sampler sampler;
     SequenceState state = SequenceState::kWaiting;
     int32_t kv = -1;                   // 主缓存中的序列 id
-    int64_t prefilled = 0;             // 已预填充的提示 token 数
+    int64_t prefilled = 0;             // 已预填充的提示 token 数（含前缀缓存提供的）
+    int64_t cached = 0;                // 前缀缓存提供的提示 token 数
+    std::vector<int32_t> output;       // 已输出的 token
     std::vector<float> prompt_hidden;  // 启用 MTP：提示各位置的最终隐状态 [prefilled, hidden]
     int64_t generated = 0;             // 已输出的 token 数
     int64_t total() const { return int64_t(request.prompt.size()) + generated; }
@@ -99,6 +106,7 @@ class Scheduler {
   // 输出 tokens（遇停止或长度上限即结束，之后的丢弃）；返回实际输出的个数
   int64_t emit(Sequence& s, const int32_t* tokens, int64_t n, std::vector<SequenceEvent>& events);
   void finish(Sequence& s, FinishReason reason, std::vector<SequenceEvent>& events);
+  void publish(Sequence& s);  // 把序列已写满的块登记到前缀缓存
   void record(PerformanceMonitor& m, const StepResult& r, int64_t decoded, double seconds);
   bool is_stop(const GenerationRequest& r, int32_t token) const;
 

@@ -89,7 +89,7 @@ struct ApiServer::Generation {
     return {{"prompt_tokens", p},
             {"completion_tokens", completion_tokens},
             {"total_tokens", p + completion_tokens},
-            {"prompt_tokens_details", {{"cached_tokens", 0}}}};
+            {"prompt_tokens_details", {{"cached_tokens", channel->cached_tokens()}}}};
   }
 
   json envelope(const char* object) const {

@@ -54,6 +54,11 @@ void ServerMetrics::add_tokens(int64_t prompt, int64_t completion) {
   completion_tokens_ += completion;
 }
 
+void ServerMetrics::add_cached_prompt_tokens(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cached_prompt_tokens_ += n;
+}
+
 void ServerMetrics::observe_ttft(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ttft_.observe(seconds);
@@ -70,8 +75,9 @@ void ServerMetrics::set_queue(int64_t waiting, int64_t running) {
   running_ = running;
 }
 
-void ServerMetrics::set_kv_blocks(int64_t used, int64_t reserved, int64_t total) {
+void ServerMetrics::set_kv_blocks(int64_t used, int64_t reserved, int64_t total, int64_t cached) {
   std::lock_guard<std::mutex> lock(mu_);
+  kv_cached_ = cached;
   kv_used_ = used;
   kv_reserved_ = reserved;
   kv_total_ = total;
@@ -92,12 +98,16 @@ std::string ServerMetrics::prometheus_text() const {
   metric(out, "dsinfer_prompt_tokens_total", "counter", "Prompt tokens of finished requests", double(prompt_tokens_));
   metric(out, "dsinfer_completion_tokens_total", "counter", "Generated tokens of finished requests",
          double(completion_tokens_));
+  metric(out, "dsinfer_prefix_cache_hit_tokens_total", "counter", "Prompt tokens served from the prefix cache",
+         double(cached_prompt_tokens_));
   metric(out, "dsinfer_requests_waiting", "gauge", "Requests queued for KV space", double(waiting_));
   metric(out, "dsinfer_requests_running", "gauge", "Sequences in the running batch", double(running_));
   metric(out, "dsinfer_kv_blocks_used", "gauge", "KV blocks holding tokens", double(kv_used_));
   metric(out, "dsinfer_kv_blocks_reserved", "gauge", "KV blocks reserved by admitted requests", double(kv_reserved_));
   metric(out, "dsinfer_kv_blocks_free", "gauge", "KV blocks not reserved", double(kv_total_ - kv_reserved_));
   metric(out, "dsinfer_kv_blocks_total", "gauge", "KV pool capacity in blocks", double(kv_total_));
+  metric(out, "dsinfer_kv_blocks_cached", "gauge", "Unreferenced KV blocks kept for the prefix cache",
+         double(kv_cached_));
   metric(out, "dsinfer_mtp_draft_tokens_total", "counter", "Tokens drafted by the MTP module", double(mtp_drafted_));
   metric(out, "dsinfer_mtp_accepted_tokens_total", "counter", "Drafted tokens accepted by verification",
          double(mtp_accepted_));

@@ -62,7 +62,9 @@ ServingEngine::ServingEngine(Engine& engine, const ServingOptions& options, Serv
   pool_blocks_ = options_.kv_pool_tokens > 0 ? ceil_div(options_.kv_pool_tokens, block_tokens_)
                                              : options_.parallel * ceil_div(limit_, block_tokens_);
   scheduler_ = std::make_unique<Scheduler>(engine.model(), engine.context(), config);
-  metrics_.set_kv_blocks(0, 0, pool_blocks_);
+  // 前缀缓存的块与在途序列的块共用 KV 池：池需要空间时逐出最久未用的缓存块
+  if (config.prefix_cache && !config.mtp.enabled) scheduler_->cache().set_pool_blocks(pool_blocks_);
+  metrics_.set_kv_blocks(0, 0, pool_blocks_, 0);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -137,6 +139,10 @@ void ServingEngine::dispatch(const StepResult& result) {
     const auto it = running_.find(e.id);
     if (it == running_.end()) continue;
     RequestChannel& ch = *it->second;
+    if (e.cached_prompt_tokens >= 0) {
+      ch.cached_tokens_ = e.cached_prompt_tokens;
+      metrics_.add_cached_prompt_tokens(e.cached_prompt_tokens);
+    }
     if (!e.tokens.empty()) {
       if (ch.first_token_) {
         metrics_.observe_ttft(seconds_between(ch.submitted_, now));
@@ -209,7 +215,8 @@ void ServingEngine::loop() {
     metrics_.set_mtp(m.mtp_drafted_tokens(), m.mtp_accepted_tokens());
     {
       std::lock_guard<std::mutex> lock(mu_);
-      metrics_.set_kv_blocks(scheduler_->cache().used_blocks(), reserved_blocks_, pool_blocks_);
+      metrics_.set_kv_blocks(scheduler_->cache().used_blocks(), reserved_blocks_, pool_blocks_,
+                             scheduler_->cache().cached_blocks());
       metrics_.set_queue(int64_t(waiting_.size()), int64_t(running_.size()));
     }
     cv_.notify_all();

@@ -7,6 +7,7 @@
 // 拒绝。所以运行中不会因 KV 耗尽而失败，队列也不会无限增长。 每条序列都能用满上下文上限（上下文不按并行数均分）。
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,6 +42,8 @@ class RequestChannel {
   // 等到有事件（合并期间到达的全部 token）或超时；超时返回 false
   bool wait(Event& out, std::chrono::milliseconds timeout);
   int64_t prompt_tokens() const { return prompt_tokens_; }
+  // 提示中由前缀缓存提供（未重新计算）的 token 数；第一个 token 到达之后有效
+  int64_t cached_tokens() const { return cached_tokens_.load(); }
 
  private:
   friend class ServingEngine;
@@ -51,6 +54,7 @@ class RequestChannel {
   Event pending_;
   bool has_event_ = false, finished_ = false;
   int64_t prompt_tokens_ = 0;
+  std::atomic<int64_t> cached_tokens_{0};
   int64_t reserved_blocks_ = 0;
   SequenceId id_ = -1;  // 交给调度器之后的序列号
   std::chrono::steady_clock::time_point submitted_, last_token_;

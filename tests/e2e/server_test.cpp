@@ -188,6 +188,26 @@ TEST(Server, ChatCompletionShapeAndStreamingAgree) {
   EXPECT_EQ(events.back()["usage"], usage);
 }
 
+// 多轮对话：第二轮的提示以第一轮的提示 + 回复开头，前缀缓存提供其中写满的块，usage 报告 cached_tokens
+TEST(Server, MultiTurnChatReusesThePrefix) {
+  TestServer s({}, 1024);
+  std::string user;
+  for (int i = 0; i < 12; ++i) user += "天下大事，分久必合，合久必分。";
+  json body = chat_body(user, 16);
+  const json first = s.post("/v1/chat/completions", body);
+  EXPECT_EQ(first["usage"]["prompt_tokens_details"]["cached_tokens"], 0);
+  body["messages"].push_back({{"role", "assistant"}, {"content", first["choices"][0]["message"]["content"]}});
+  body["messages"].push_back({{"role", "user"}, {"content", "再说一遍。"}});
+  const json second = s.post("/v1/chat/completions", body);
+  const int64_t cached = second["usage"]["prompt_tokens_details"]["cached_tokens"];
+  EXPECT_GE(cached, first["usage"]["prompt_tokens"].get<int64_t>() / 64 * 64);
+  EXPECT_LT(cached, second["usage"]["prompt_tokens"].get<int64_t>());
+  EXPECT_EQ(cached % 64, 0);  // 整块
+  EXPECT_EQ(s.metric("dsinfer_prefix_cache_hit_tokens_total"), double(cached));
+  EXPECT_GT(s.metric("dsinfer_kv_blocks_cached"), 0);
+  EXPECT_TRUE(s.drains());
+}
+
 TEST(Server, CompletionsAndStopStrings) {
   TestServer s;
   json body = {{"prompt", "It is a truth universally acknowledged"}, {"max_tokens", 16}, {"temperature", 0}};

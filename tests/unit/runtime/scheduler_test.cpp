@@ -186,5 +186,37 @@ TEST(Scheduler, ReportsStopAndLengthReasons) {
   EXPECT_THROW(s.add(request({}, 3)), Error);
 }
 
+// 前缀缓存：第二条请求的提示以第一条的提示 + 输出开头（多轮对话），只预填充新的部分；输出与关掉前缀缓存时相同
+TEST(Scheduler, PrefixCacheReusesEarlierTurnsExactly) {
+  for (bool cached : {true, false}) {
+    OptimizationConfig c = config(0);
+    c.prefix_cache = cached;
+    Engine e(kTiny, c);
+    Scheduler s(e.model(), e.context(), c);
+    const GenerationRequest first = request(long_prompt(150), 20);
+    Collected got;
+    const SequenceId i1 = s.add(first);
+    while (!s.idle()) got.add(s.step());
+    GenerationRequest second = first;
+    second.prompt.insert(second.prompt.end(), got.tokens[i1].begin(), got.tokens[i1].end());
+    for (int32_t t : {11, 12, 13}) second.prompt.push_back(t);
+    const int64_t before = e.monitor().prefill_tokens();
+    const SequenceId i2 = s.add(second);
+    int64_t cached_tokens = -1;
+    while (!s.idle()) {
+      const StepResult r = s.step();
+      for (const SequenceEvent& ev : r.events)
+        if (ev.id == i2 && ev.cached_prompt_tokens >= 0) cached_tokens = ev.cached_prompt_tokens;
+      got.add(r);
+    }
+    const int64_t P = int64_t(second.prompt.size());  // 173：前 169 个（提示 + 输出的前 19 个）已在缓存里
+    const int64_t block = c.kv_block_size;
+    EXPECT_EQ(cached_tokens, cached ? (169 / block) * block : 0);
+    EXPECT_EQ(e.monitor().prefill_tokens() - before, P - cached_tokens);
+    EXPECT_EQ(got.tokens[i2], alone(e, c, second)) << "prefix_cache " << cached;
+    EXPECT_EQ(s.cache().used_bytes(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace dsinfer

@@ -17,7 +17,8 @@ TEST(ServerMetrics, PrometheusText) {
   m.add_response(429);
   m.add_tokens(10, 4);
   m.set_queue(3, 2);
-  m.set_kv_blocks(5, 7, 16);
+  m.set_kv_blocks(5, 7, 16, 3);
+  m.add_cached_prompt_tokens(64);
   m.set_mtp(8, 6);
   m.observe_ttft(0.03);
   m.observe_ttft(100);
@@ -32,6 +33,8 @@ TEST(ServerMetrics, PrometheusText) {
   EXPECT_TRUE(has_line(t, "dsinfer_kv_blocks_used 5"));
   EXPECT_TRUE(has_line(t, "dsinfer_kv_blocks_free 9"));
   EXPECT_TRUE(has_line(t, "dsinfer_kv_blocks_total 16"));
+  EXPECT_TRUE(has_line(t, "dsinfer_kv_blocks_cached 3"));
+  EXPECT_TRUE(has_line(t, "dsinfer_prefix_cache_hit_tokens_total 64"));
   EXPECT_TRUE(has_line(t, "dsinfer_mtp_acceptance_ratio 0.75"));
   EXPECT_TRUE(has_line(t, "# TYPE dsinfer_time_to_first_token_seconds histogram"));
   EXPECT_TRUE(has_line(t, "dsinfer_time_to_first_token_seconds_bucket{le=\"0.025\"} 0"));
