@@ -50,11 +50,13 @@ test-sanitize:
 		ctest --output-on-failure -j $(JOBS) -LE slow
 
 # 多线程测试（tests/ 中标为 THREADED 的可执行文件：线程池、多线程内核、MLA / flash 注意力、
-# 调度器 / 生成器 / 推测解码、两个引擎并发、用 2 线程的一致性测试）在 ThreadSanitizer 下运行。
+# 调度器 / 生成器 / 推测解码、两个引擎并发、用 2 线程的一致性测试、HTTP 服务）在 ThreadSanitizer 下运行。
+# tests/tsan.supp 只抑制未插桩的 libcpp-httplib 内部的误报。
 test-tsan:
 	@[ -f $(TSAN_BUILD)/build.ninja ] || cmake -S . -B $(TSAN_BUILD) -G Ninja $(SAN_CMAKE_FLAGS) -DDSINFER_TSAN=ON
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
-	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -j $(JOBS) -LE slow
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
+		ctest --output-on-failure -j $(JOBS) -LE slow
 
 # 长时间基准（Google Benchmark 内核 + dsinfer bench），不在 make test 中。
 bench: build

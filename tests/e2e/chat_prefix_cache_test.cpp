@@ -17,7 +17,8 @@ const std::string kTiny = std::string(DSINFER_SOURCE_DIR) + "/models/dsinfer-tin
 TEST(ChatPrefixCache, LaterTurnsPrefillOnlyTheNewTokens) {
   ScratchDir d;
   std::string turns;
-  for (int i = 1; i <= 4; ++i) turns += "第 " + std::to_string(i) + " 个问题：天下大事，分久必合，合久必分，这是为什么？\n";
+  for (int i = 1; i <= 4; ++i)
+    turns += "第 " + std::to_string(i) + " 个问题：天下大事，分久必合，合久必分，这是为什么？\n";
   int64_t prefill[2];
   std::string out[2];
   for (int cached = 0; cached < 2; ++cached) {
