@@ -27,11 +27,14 @@ const std::string kKey = "test-key";
 
 // 一个在本机任选端口上运行的服务
 struct TestServer {
-  explicit TestServer(ServingOptions serving = {}, int64_t max_context = 256, size_t max_body = size_t(1) << 20)
+  explicit TestServer(ServingOptions serving = {}, int64_t max_context = 256, size_t max_body = size_t(1) << 20,
+                      int64_t mtp_draft_tokens = 0)
       : tokenizer(Tokenizer::load(kModel)), chat(ChatTemplate::load(kModel)) {
     OptimizationConfig config;
     config.threads = 2;
     config.max_context = max_context;
+    config.mtp.enabled = mtp_draft_tokens > 0;
+    config.mtp.draft_tokens = std::max<int64_t>(1, mtp_draft_tokens);
     engine = std::make_unique<Engine>(kModel, config);
     generation = std::make_unique<ServingEngine>(*engine, serving, metrics);
     ApiServerOptions o;
@@ -205,6 +208,21 @@ TEST(Server, MultiTurnChatReusesThePrefix) {
   EXPECT_EQ(cached % 64, 0);  // 整块
   EXPECT_EQ(s.metric("dsinfer_prefix_cache_hit_tokens_total"), double(cached));
   EXPECT_GT(s.metric("dsinfer_kv_blocks_cached"), 0);
+  EXPECT_TRUE(s.drains());
+}
+
+// 服务中启用 MTP：贪心输出与不用 MTP 的服务相同，/metrics 报告起草与接受数
+TEST(Server, MtpWorksInTheServer) {
+  const json body = chat_body("天下大事，", 24);
+  std::string plain;
+  {
+    TestServer s;
+    plain = s.post("/v1/chat/completions", body)["choices"][0]["message"]["content"];
+  }
+  TestServer s({}, 256, size_t(1) << 20, 2);
+  EXPECT_EQ(s.post("/v1/chat/completions", body)["choices"][0]["message"]["content"], plain);
+  EXPECT_GT(s.metric("dsinfer_mtp_draft_tokens_total"), 0);
+  EXPECT_GE(s.metric("dsinfer_mtp_accepted_tokens_total"), 0);
   EXPECT_TRUE(s.drains());
 }
 
